@@ -1,0 +1,150 @@
+"""Interchangeable logistic-regression gradient implementations behind one interface.
+
+    import impls
+    impls.names()                                   # every registered name, display order
+    g = impls.get("numpy").gradients(w, b, X, Y)     # Gradients(dw, db, cost)
+    fit = impls.train(w, b, X, Y, learning_rate=0.009, iterations=100, implementation="numba")
+
+Shapes follow the lecture: X is (n, m) with one example per column, Y is (1, m) or (m,),
+w is (n, 1) or (n,), b a scalar. Inputs are validated once here; kernels never check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from impls import _registry, _validate
+from impls._data import Synthetic, make_problem
+
+__all__ = ["Gradients", "Implementation", "Problem", "Synthetic", "TrainResult",
+           "get", "make_problem", "names", "train"]
+
+
+class Gradients(NamedTuple):
+    """One evaluation: dw in w's shape, db and cost as floats."""
+
+    dw: np.ndarray
+    db: float
+    cost: float
+
+
+class TrainResult(NamedTuple):
+    """Fitted parameters (w in the caller's shape) and the cost at the start of each iteration."""
+
+    w: np.ndarray
+    b: float
+    costs: np.ndarray
+
+
+def names() -> tuple[str, ...]:
+    """Every registered implementation name, in display order."""
+    return tuple(_registry.MODULES)
+
+
+def get(name: str) -> Implementation:
+    """The implementation called ``name``; an unknown name raises ValueError listing the valid ones."""
+    if name not in _registry.MODULES:
+        raise ValueError(f"unknown implementation {name!r}; valid names: {', '.join(names())}")
+    return Implementation(name)
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """A registered implementation: metadata, availability, and the validated public calls."""
+
+    name: str
+
+    @property
+    def _module(self):
+        module = _registry.load(self.name)
+        if isinstance(module, ImportError):
+            raise RuntimeError(f"implementation {self.name!r} is not available here: {self.unavailable_reason}")
+        return module
+
+    @property
+    def summary(self) -> str:
+        """One-line human description."""
+        module = _registry.load(self.name)
+        return getattr(module, "SUMMARY", f"({self.unavailable_reason})")
+
+    @property
+    def unavailable_reason(self) -> str | None:
+        """Why this implementation cannot run here, or None when it can."""
+        module = _registry.load(self.name)
+        if not isinstance(module, ImportError):
+            return None
+        extra = _registry.MODULES[self.name][1]
+        hint = f" (install the '{extra}' extra)" if extra else ""
+        return f"{module.name or module}: not installed{hint}"
+
+    @property
+    def available(self) -> bool:
+        """Whether this implementation can run here."""
+        return self.unavailable_reason is None
+
+    @property
+    def dtypes(self) -> tuple[str, ...]:
+        """Compute dtypes the kernel supports natively."""
+        return tuple(getattr(self._module, "DTYPES", ("float64",)))
+
+    def prepare(self, X, Y, *, dtype=None) -> Problem:
+        """Validate X, Y once and place them for this implementation (outside any timed region)."""
+        dt = _validate.compute_dtype(dtype)
+        if dt.name not in self.dtypes:
+            raise ValueError(f"implementation {self.name!r} computes in {', '.join(self.dtypes)}, not {dt.name}")
+        X = _validate.check_X(X, dt)
+        Y = _validate.check_Y(Y, X.shape[1], dt)
+        module = self._module
+        prepare = getattr(module, "prepare", None)
+        data = prepare(X, Y) if prepare else (X, Y)
+        return Problem(self, X, data, module.gradients)
+
+    def gradients(self, w, b, X, Y, *, dtype=None) -> Gradients:
+        """dw, db and cost of the logistic loss at (w, b) on examples X with labels Y."""
+        return self.prepare(X, Y, dtype=dtype).gradients(w, b)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Validated, placed data of one implementation; evaluate it at many (w, b)."""
+
+    impl: Implementation
+    X: np.ndarray  # validated (n, m), kept to name a non-finite entry if outputs go non-finite
+    data: tuple = field(repr=False)
+    kernel: object = field(repr=False)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.X.shape
+
+    def evaluate(self, w: np.ndarray, b: float) -> tuple[np.ndarray, float, float]:
+        """Kernel on canonical (n,) float64 w and float b; results checked for finiteness."""
+        # inf − inf inside a NumPy kernel would warn; non-finite outputs are diagnosed below instead.
+        with np.errstate(invalid="ignore", over="ignore"):
+            dw, db, cost = self.kernel(w.astype(self.X.dtype, copy=False), b, *self.data)
+        dw, db, cost = np.asarray(dw, dtype=np.float64), float(db), float(cost)
+        _validate.check_outputs(dw, db, cost, self.X)
+        return dw, db, cost
+
+    def gradients(self, w, b) -> Gradients:
+        """Validated w and b, then one evaluation; dw comes back in w's shape."""
+        w, shape = _validate.check_w(w, self.shape[0])
+        dw, db, cost = self.evaluate(w, _validate.check_b(b))
+        return Gradients(dw.reshape(shape), db, cost)
+
+
+def train(w, b, X, Y, *, learning_rate=0.009, iterations=100, implementation="numpy", dtype=None) -> TrainResult:
+    """Plain gradient descent: w ← w − α·dw, b ← b − α·db, ``iterations`` times."""
+    problem = get(implementation).prepare(X, Y, dtype=dtype)
+    w, shape = _validate.check_w(w, problem.shape[0])
+    b = _validate.check_b(b)
+    learning_rate, iterations = _validate.check_hyper(learning_rate, iterations)
+    costs = np.empty(iterations)
+    for k in range(iterations):
+        dw, db, costs[k] = problem.evaluate(w, b)
+        w = w - learning_rate * dw
+        b = b - learning_rate * db
+    return TrainResult(w.reshape(shape), b, costs)

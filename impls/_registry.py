@@ -1,0 +1,29 @@
+"""The one registry: implementation name -> module, in display order.
+
+Adding an implementation is one module in this package plus one line here. A module provides
+``SUMMARY`` and ``gradients(w, b, X, Y) -> (dw, db, cost)`` on canonical arrays; optionally
+``DTYPES`` (compute dtypes it supports, default float64 only), ``prepare(X, Y)`` (one-time
+data placement, default identity), and ``EXTRA`` (the pyproject extra that installs its
+dependency). Nothing else in the project branches on implementation names.
+"""
+
+import importlib
+from functools import cache
+
+# name -> (module, pip extra that installs its dependencies or None)
+MODULES: dict[str, tuple[str, str | None]] = {
+    "double_loop": ("impls.double_loop", None),
+    "single_loop": ("impls.single_loop", None),
+    "numpy": ("impls.numpy", None),
+    "numba": ("impls.numba", None),
+}
+
+
+@cache
+def load(name: str):
+    """Import an implementation's module, or return the ImportError that prevents it."""
+    module, _ = MODULES[name]
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        return exc

@@ -1,0 +1,23 @@
+"""The lecture's second version: one loop over examples, NumPy vectors over the features."""
+
+import numpy as np
+
+from impls._stable import loss_scalar, sigmoid_scalar
+
+SUMMARY = "loop over m examples, NumPy vector ops over n features (dw += x·dz)"
+
+
+def gradients(w, b, X, Y):
+    """dw, db, cost with a Python loop over examples and vector operations inside it."""
+    n, m = X.shape
+    dw = np.zeros(n, dtype=X.dtype)
+    db = cost = 0.0
+    for i in range(m):
+        x = X[:, i]
+        z = float(w @ x) + b
+        y = float(Y[i])
+        dz = sigmoid_scalar(z) - y
+        cost += loss_scalar(z, y)
+        dw += x * X.dtype.type(dz)
+        db += dz
+    return dw / m, db / m, cost / m

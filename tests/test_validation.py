@@ -1,0 +1,85 @@
+"""Bad input: a clear ValueError/TypeError naming the argument, before any kernel runs; no mutation."""
+
+import numpy as np
+import pytest
+
+import impls
+
+W, B = np.full((3, 1), 0.1), 0.5
+X = np.arange(12.0).reshape(3, 4) / 10
+Y = np.array([[0.0, 1.0, 1.0, 0.0]])
+
+
+def with_entry(a, index, value):
+    out = np.array(a, dtype=float)
+    out[index] = value
+    return out
+
+
+BAD = {
+    # name: ((w, b, X, Y), exception, message fragment)
+    "X-1d": ((W, B, X[0], Y), ValueError, "X must be 2-D"),
+    "X-3d": ((W, B, X[None], Y), ValueError, "X must be 2-D"),
+    "X-no-examples": ((W, B, X[:, :0], Y[:, :0]), ValueError, "m >= 1 examples"),
+    "X-no-features": ((W[:0], B, X[:0], Y), ValueError, "n >= 1 features"),
+    "X-nan": ((W, B, with_entry(X, (1, 2), np.nan), Y), ValueError, r"X must be finite; X\[1, 2\]"),
+    "X-inf": ((W, B, with_entry(X, (2, 0), -np.inf), Y), ValueError, r"X must be finite; X\[2, 0\]"),
+    "X-strings": ((W, B, np.array([["a", "b"]]), Y[:, :2]), TypeError, "X must hold real numbers"),
+    "X-complex": ((W, B, X + 1j, Y), TypeError, "X must hold real numbers"),
+    "X-objects": ((W, B, np.array([[None, 1]], dtype=object), Y[:, :2]), TypeError, "X must hold real"),
+    "X-ragged": ((W, B, [[1.0, 2.0], [3.0]], Y[:, :2]), TypeError, "X must be a real numeric array"),
+    "w-wrong-n": ((W[:2], B, X, Y), ValueError, r"w must have shape \(3, 1\) or \(3,\)"),
+    "w-row": ((W.T, B, X, Y), ValueError, "w must have shape"),
+    "w-nan": ((with_entry(W, (1, 0), np.nan), B, X, Y), ValueError, "w must be finite"),
+    "w-strings": ((np.array([["a"], ["b"], ["c"]]), B, X, Y), TypeError, "w must hold real numbers"),
+    "b-vector": ((W, np.ones(2), X, Y), ValueError, "b must be a scalar"),
+    "b-inf": ((W, np.inf, X, Y), ValueError, "b must be finite"),
+    "b-string": ((W, "0.5", X, Y), TypeError, "b must hold real numbers"),
+    "b-none": ((W, None, X, Y), TypeError, "b must hold real numbers"),
+    "Y-wrong-m": ((W, B, X, Y[:, :3]), ValueError, r"Y must have shape \(1, 4\) or \(4,\)"),
+    "Y-column": ((W, B, X, Y.T), ValueError, "Y must have shape"),
+    "Y-label-above-1": ((W, B, X, with_entry(Y, (0, 1), 2.0)), ValueError, r"labels in \[0, 1\]; Y\[1\]"),
+    "Y-label-negative": ((W, B, X, with_entry(Y, (0, 3), -1.0)), ValueError, r"Y\[3\]"),
+    "Y-nan": ((W, B, X, with_entry(Y, (0, 0), np.nan)), ValueError, r"finite labels in \[0, 1\]; Y\[0\]"),
+    "Y-complex": ((W, B, X, Y + 0j), TypeError, "Y must hold real numbers"),
+}
+
+
+@pytest.mark.parametrize("case", BAD, ids=list(BAD))
+def test_bad_input_names_the_argument(impl, case):
+    """Every bad-input class raises the documented exception with the argument's name."""
+    args, exc, message = BAD[case]
+    with pytest.raises(exc, match=message):
+        impl.gradients(*args)
+
+
+def test_overflowing_logits_are_named(impl):
+    """Finite but enormous inputs overflow z; the error says so rather than returning inf."""
+    with pytest.raises(ValueError, match="overflowed although w, b, X are finite"):
+        impl.gradients(np.array([1e200, 1e200]), 0.0, np.full((2, 3), 1e200), np.zeros(3))
+
+
+def test_bad_dtype_and_train_settings():
+    """Unknown compute dtypes and nonsensical training settings are refused by name."""
+    with pytest.raises(ValueError, match="dtype must be float64 or float32"):
+        impls.get("numpy").gradients(W, B, X, Y, dtype="float16")
+    for kwargs, message in [
+        ({"learning_rate": 0.0}, "learning_rate must be a positive"),
+        ({"learning_rate": float("nan")}, "learning_rate must be a positive"),
+        ({"iterations": -1}, "iterations must be a non-negative integer"),
+        ({"iterations": 2.5}, "iterations must be a non-negative integer"),
+        ({"implementation": "fortran"}, "unknown implementation 'fortran'"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            impls.train(W, B, X, Y, **kwargs)
+
+
+def test_inputs_are_never_mutated(impl):
+    """The caller's w, X, Y (and b) are bit-for-bit unchanged after gradients and train."""
+    w, X_, Y_ = W.copy(), np.asfortranarray(X), Y.copy()
+    before = [a.copy() for a in (w, X_, Y_)]
+    impl.gradients(w, B, X_, Y_)
+    fit = impls.train(w, B, X_, Y_, iterations=3, implementation=impl.name)
+    for a, original in zip((w, X_, Y_), before, strict=True):
+        np.testing.assert_array_equal(a, original)
+    assert fit.w is not w and not np.shares_memory(fit.w, w)
