@@ -18,9 +18,10 @@ import numpy as np
 
 from impls import _registry, _validate
 from impls._data import Synthetic, make_problem
+from impls._threads import limit_threads, thread_info
 
 __all__ = ["Gradients", "Implementation", "Problem", "Synthetic", "TrainResult",
-           "get", "make_problem", "names", "train"]
+           "get", "limit_threads", "make_problem", "names", "thread_info", "train"]
 
 
 class Gradients(NamedTuple):
@@ -60,7 +61,7 @@ class Implementation:
     @property
     def _module(self):
         module = _registry.load(self.name)
-        if isinstance(module, ImportError):
+        if isinstance(module, ImportError) or not self.available:
             raise RuntimeError(f"implementation {self.name!r} is not available here: {self.unavailable_reason}")
         return module
 
@@ -75,15 +76,25 @@ class Implementation:
         """Why this implementation cannot run here, or None when it can."""
         module = _registry.load(self.name)
         if not isinstance(module, ImportError):
-            return None
+            # A module whose library imports may still lack its device (a GPU, say).
+            check = getattr(module, "unavailable_reason", None)
+            return check() if check else None
         extra = _registry.MODULES[self.name][1]
-        hint = f" (install the '{extra}' extra)" if extra else ""
-        return f"{module.name or module}: not installed{hint}"
+        hint = f" (pip install 'logreg-vectorization-bench[{extra}]')" if extra else ""
+        return f"{module.name or module} is not installed{hint}"
 
     @property
     def available(self) -> bool:
         """Whether this implementation can run here."""
         return self.unavailable_reason is None
+
+    def estimated_seconds(self, n: int, m: int) -> float:
+        """Rough time of one gradient call, from the module's COST_NS = (ns per example, ns per element).
+
+        Benchmarks use it to skip sizes an implementation cannot afford instead of hanging on them.
+        """
+        per_example, per_element = getattr(self._module, "COST_NS", (0.0, 1.0))
+        return (per_example * m + per_element * n * m) * 1e-9
 
     @property
     def dtypes(self) -> tuple[str, ...]:

@@ -27,3 +27,8 @@ def load(name: str):
         return importlib.import_module(module)
     except ImportError as exc:
         return exc
+
+
+def loaded_modules() -> list:
+    """The implementation modules imported so far (not the ones that failed to import)."""
+    return [module for name in MODULES if not isinstance(module := load(name), ImportError)]

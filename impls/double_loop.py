@@ -3,6 +3,8 @@
 from impls._stable import loss_scalar, sigmoid_scalar
 
 SUMMARY = "pure Python: loop over m examples, inner loops over n features"
+# Measured on a 2-core x86-64: ~650 ns per example plus ~105 ns per feature of each example.
+COST_NS = (650.0, 105.0)
 
 
 def gradients(w, b, X, Y):

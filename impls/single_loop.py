@@ -5,6 +5,8 @@ import numpy as np
 from impls._stable import loss_scalar, sigmoid_scalar
 
 SUMMARY = "loop over m examples, NumPy vector ops over n features (dw += x·dz)"
+# Measured on a 2-core x86-64: ~2.8 µs of Python per example plus ~2.5 ns per element.
+COST_NS = (2800.0, 2.5)
 
 
 def gradients(w, b, X, Y):

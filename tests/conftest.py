@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from hypothesis import settings
-from threadpoolctl import threadpool_limits
+
 
 import impls
 
@@ -15,7 +15,7 @@ settings.load_profile("suite")
 @pytest.fixture(scope="session", autouse=True)
 def _one_blas_thread():
     """Pin BLAS to one thread so sums are reduced in one order, run after run."""
-    with threadpool_limits(limits=1):
+    with impls.limit_threads(1):
         yield
 
 

@@ -24,3 +24,16 @@ def test_metadata(impl):
     assert impl.summary and "\n" not in impl.summary
     assert "float64" in impl.dtypes
     assert impl.available and impl.unavailable_reason is None
+
+
+def test_limit_threads_pins_numba_and_blas_and_restores():
+    """limit_threads(1) pins Numba and every BLAS pool to one thread, and restores them after."""
+    before = impls.thread_info()
+    with impls.limit_threads(1) as k:
+        info = impls.thread_info()
+        assert k == 1 and info["numba_threads"] == 1
+        assert all(lib["num_threads"] == 1 for lib in info["blas"])
+    assert impls.thread_info()["numba_threads"] == before["numba_threads"]
+    with pytest.raises(ValueError, match="threads must be a positive integer"):
+        with impls.limit_threads(0):
+            pass
