@@ -7,6 +7,7 @@ import numpy as np
 
 SUMMARY = "Numba @njit of the loop algorithm (serial, on-disk cache)"
 DTYPES = ("float64", "float32")
+JIT = True
 
 
 @numba.njit(cache=True, nogil=True)
