@@ -22,10 +22,10 @@ class TimeGradients:
     timeout = 300
 
     def setup(self, implementation, n, m, dtype, threads):
+        self.stack = ExitStack()  # first: asv calls teardown even when setup skips the case
         case = grid.Case(implementation, n, m, dtype, threads)
         if reason := case.skip_reason(_PROFILE):
             raise NotImplementedError(reason)
-        self.stack = ExitStack()
         self.stack.enter_context(impls.limit_threads(threads))
         self.problem, self.w, self.b = grid.checked_problem(case)
 
@@ -47,11 +47,11 @@ class TimeTrain:
     timeout = 300
 
     def setup(self, implementation):
+        self.stack = ExitStack()  # first: asv calls teardown even when setup skips the case
         n, m = TRAIN_SIZE
         case = grid.Case(implementation, n, m)
         if reason := case.skip_reason(_PROFILE, calls=TRAIN_ITERATIONS):
             raise NotImplementedError(reason)
-        self.stack = ExitStack()
         self.stack.enter_context(impls.limit_threads(1))
         grid.checked_problem(case)  # verifies and warms up; train re-prepares, as a user's call would
         self.data = grid.data(n, m)
