@@ -97,6 +97,16 @@ class Implementation:
         return (per_example * m + per_element * n * m) * 1e-9
 
     @property
+    def uses_threads(self) -> bool:
+        """Whether more threads can speed it up (BLAS, parallel loops); from the module's USES_THREADS."""
+        return bool(getattr(self._module, "USES_THREADS", False))
+
+    @property
+    def jit(self) -> bool:
+        """Whether its first call compiles code (benchmarks then time compilation on its own)."""
+        return bool(getattr(self._module, "JIT", False))
+
+    @property
     def dtypes(self) -> tuple[str, ...]:
         """Compute dtypes the kernel supports natively."""
         return tuple(getattr(self._module, "DTYPES", ("float64",)))

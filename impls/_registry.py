@@ -3,8 +3,10 @@
 Adding an implementation is one module in this package plus one line here. A module provides
 ``SUMMARY`` and ``gradients(w, b, X, Y) -> (dw, db, cost)`` on canonical arrays; optionally
 ``DTYPES`` (compute dtypes it supports, default float64 only), ``prepare(X, Y)`` (one-time
-data placement, default identity), and ``EXTRA`` (the pyproject extra that installs its
-dependency). Nothing else in the project branches on implementation names.
+data placement, default identity), ``unavailable_reason()`` (for a module that imports but cannot
+run, lacking a GPU say), ``set_num_threads(k)`` (a backend's own thread pool), ``USES_THREADS`` and
+``JIT`` flags, and ``COST_NS`` (a rough cost model that lets benchmarks skip unaffordable sizes).
+Nothing else in the project branches on implementation names.
 """
 
 import importlib

@@ -4,6 +4,7 @@ from impls._stable import sigmoid_and_loss
 
 SUMMARY = "vectorized NumPy: Z = wᵀX + b, dw = X·dZᵀ/m (two BLAS passes over X)"
 DTYPES = ("float64", "float32")
+USES_THREADS = True  # BLAS does the two passes over X
 
 
 def gradients(w, b, X, Y):

@@ -1,0 +1,83 @@
+"""asv suites: gradient time and peak memory over the grid, training, and cold JIT compilation.
+
+asv calls ``setup`` once per parameter combination and repeat, so everything expensive there is
+cached (``grid.data``); combinations a profile skips raise NotImplementedError and show as n/a.
+"""
+
+from contextlib import ExitStack
+
+import impls
+from benchmarks import grid
+
+_PROFILE = grid.profile()
+TRAIN_SIZE, TRAIN_ITERATIONS = (100, 10_000), 20
+
+
+class TimeGradients:
+    """One gradient evaluation (validation of w and b included) for every case of the profile."""
+
+    params = (list(impls.names()), list(_PROFILE.n), list(_PROFILE.m), list(_PROFILE.dtypes),
+              list(_PROFILE.threads))
+    param_names = ("implementation", "n", "m", "dtype", "threads")
+    timeout = 300
+
+    def setup(self, implementation, n, m, dtype, threads):
+        self.stack = ExitStack()  # first: asv calls teardown even when setup skips the case
+        case = grid.Case(implementation, n, m, dtype, threads)
+        if reason := case.skip_reason(_PROFILE):
+            raise NotImplementedError(reason)
+        self.stack.enter_context(impls.limit_threads(threads))
+        self.problem, self.w, self.b = grid.checked_problem(case)
+
+    def teardown(self, *params):
+        self.stack.close()
+
+    def time_gradients(self, *params):
+        self.problem.gradients(self.w, self.b)
+
+    def peakmem_gradients(self, *params):
+        self.problem.gradients(self.w, self.b)
+
+
+class TimeTrain:
+    """A fixed number of gradient-descent iterations at a moderate size, one thread."""
+
+    params = (list(impls.names()),)
+    param_names = ("implementation",)
+    timeout = 300
+
+    def setup(self, implementation):
+        self.stack = ExitStack()  # first: asv calls teardown even when setup skips the case
+        n, m = TRAIN_SIZE
+        case = grid.Case(implementation, n, m)
+        if reason := case.skip_reason(_PROFILE, calls=TRAIN_ITERATIONS):
+            raise NotImplementedError(reason)
+        self.stack.enter_context(impls.limit_threads(1))
+        grid.checked_problem(case)  # verifies and warms up; train re-prepares, as a user's call would
+        self.data = grid.data(n, m)
+        self.w, self.b = grid.start(n)
+
+    def teardown(self, implementation):
+        self.stack.close()
+
+    def time_train(self, implementation):
+        impls.train(self.w, self.b, self.data.X, self.data.Y, iterations=TRAIN_ITERATIONS,
+                    implementation=implementation)
+
+
+class TimeFirstCall:
+    """Cold JIT compilation, in a fresh process with an empty Numba cache, apart from steady state."""
+
+    params = ([name for name in impls.names() if impls.get(name).available and impls.get(name).jit],)
+    param_names = ("implementation",)
+    timeout = 300
+
+    def timeraw_first_call(self, implementation):
+        setup = (
+            "import os, tempfile\n"
+            "os.environ['NUMBA_CACHE_DIR'] = tempfile.mkdtemp()  # no cached machine code: a true compile\n"
+            "import impls\n"
+            "d = impls.make_problem(3, 8)\n"
+            f"p = impls.get({implementation!r}).prepare(d.X, d.Y)\n"
+        )
+        return "p.gradients(d.w_true, 0.0)", setup

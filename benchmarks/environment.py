@@ -1,0 +1,47 @@
+"""What every result records about the machine: CPU, cores, BLAS and its threads, library versions."""
+
+import os
+import platform
+import sys
+from importlib import metadata
+
+import impls
+
+PACKAGES = ("numpy", "numba", "llvmlite", "threadpoolctl", "torch", "jax", "cupy-cuda12x", "dask", "distributed")
+
+
+def cpu_model() -> str:
+    """The CPU's marketing name (Linux /proc/cpuinfo), or what platform knows."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def versions() -> dict[str, str]:
+    """Python and the installed versions of the libraries the implementations use."""
+    found = {"python": sys.version.split()[0]}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def machine_record() -> dict:
+    """CPU model, cores, BLAS libraries with their threads, Numba threads, versions, profile."""
+    from benchmarks import grid
+
+    threads = impls.thread_info()
+    return {"cpu_model": cpu_model(), "cores": os.cpu_count(), "numba_threads": threads["numba_threads"],
+            "blas": threads["blas"], "versions": versions(), "profile": grid.profile_name()}
+
+
+def unavailable() -> dict[str, str]:
+    """Registered implementations that cannot run here, with the reason."""
+    return {name: impls.get(name).unavailable_reason for name in impls.names() if not impls.get(name).available}
