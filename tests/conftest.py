@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 from hypothesis import settings
 
-
 import impls
 
 # JIT compilation on a first call would trip hypothesis' per-example deadline.
