@@ -1,5 +1,8 @@
 """Command line: `python -m reports [run]` sweeps and draws; `python -m reports draw FILE…` only draws.
 
+    python -m reports [run] [--profile quick|full] [--baseline NAME] [--out DIR] [-- PYTEST_ARGS…]
+    python -m reports draw FILE… [--asv DIR] [--baseline NAME] [--out DIR]
+
 The sweep runs in a pytest subprocess, so a crashing case cannot take the report down with it.
 """
 
@@ -28,6 +31,7 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command")
     run = sub.add_parser("run", help="run the benchmark sweep (pytest-benchmark), then draw the report")
     run.add_argument("--profile", choices=("quick", "full"), help=f"grid profile (sets {PROFILE_ENV})")
+    top.epilog = sub.choices["run"].epilog = "Arguments after -- go to pytest, e.g. -- -k numpy"
     draw = sub.add_parser("draw", help="draw the report from existing result files")
     draw.add_argument("files", nargs="*", type=Path, metavar="FILE", help="pytest-benchmark JSON files")
     draw.add_argument("--asv", type=Path, metavar="DIR", help="asv results directory (e.g. .asv/results)")
@@ -78,27 +82,26 @@ def watch(child: subprocess.Popen, events_file: Path) -> list[dict]:
     """Show cases done / total and elapsed time until the sweep ends; return every event."""
     from tqdm import tqdm
 
-    with tqdm(desc="benchmark cases", unit="case", file=sys.stderr) as bar:
+    with tqdm(desc="benchmark cases", unit="case", file=sys.stderr, mininterval=1.0) as bar:
         while True:
             running = child.poll() is None
             events = read_events(events_file)
             bar.total = max([e["total"] for e in events if "total" in e] or [None]) or bar.total
-            bar.n = sum("done" in e for e in events)
             bar.set_postfix(failed=sum("failed" in e for e in events), refresh=False)
-            bar.refresh()
+            bar.update(sum("done" in e for e in events) - bar.n)  # redraws at most once a second
             if not running:
                 return events
-            time.sleep(0.5)
+            time.sleep(0.25)
 
 
-def sweep(run_dir: Path, profile: str | None) -> tuple[Path, list[dict]]:
+def sweep(run_dir: Path, profile: str | None, extra: list[str]) -> tuple[Path, list[dict]]:
     """Run `pytest benchmarks --benchmark-only` into run_dir; return its JSON and the failed cases."""
     out, events_file = run_dir / "pytest-benchmark.json", run_dir / "progress.jsonl"
     env = {**os.environ, PROGRESS_ENV: str(events_file)}
     if profile:
         env[PROFILE_ENV] = profile
     command = [sys.executable, "-m", "pytest", "benchmarks", "--benchmark-only", f"--benchmark-json={out}",
-               "-p", "reports.progress", "-p", "no:cacheprovider", "-q"]
+               "-p", "reports.progress", "-p", "no:cacheprovider", "-q", *extra]
     print(f"sweep ({env.get(PROFILE_ENV, 'quick')} profile): {' '.join(command[2:])}", file=sys.stderr)
     with open(run_dir / "pytest.log", "w", encoding="utf-8") as log:
         child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -132,6 +135,8 @@ def write_report(results: Results, run_dir: Path, baseline: str, failures: list[
 def main(argv: list[str] | None = None) -> int:
     """Entry point; malformed input exits with code 2 and one line naming the file."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    split = argv.index("--") if "--" in argv else len(argv)
+    argv, extra = argv[:split], argv[split + 1:]  # after --: passed to pytest (-k, --benchmark-max-time…)
     if not argv or argv[0] not in ("run", "draw", "-h", "--help"):
         argv.insert(0, "run")
     args = parser().parse_args(argv)
@@ -143,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
             run_dir = new_run_dir(args.out)  # only after the input proved readable
         else:
             run_dir = new_run_dir(args.out)
-            json_file, failures = sweep(run_dir, args.profile)
+            json_file, failures = sweep(run_dir, args.profile, extra)
             results = load([json_file])
         write_report(results, run_dir, args.baseline, failures)
     except ReportInputError as exc:

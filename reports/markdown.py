@@ -76,9 +76,8 @@ def machine_section(results: Results) -> str:
     """Machine and environment as a bullet list (pytest-benchmark's logreg block, else asv's machine)."""
     info = results.machine.get("logreg") or {}
     lines = [f"- Machine: {derive.machine_caption(results)}"]
-    for b in info.get("blas") or []:
-        lines.append(f"- BLAS: {b.get('internal_api')} {b.get('version')}, {b.get('num_threads')} threads, "
-                     f"threading layer {b.get('threading_layer')}")
+    lines += [f"- BLAS: {b.get('internal_api')} {b.get('version')}, {b.get('num_threads')} threads, "
+              f"threading layer {b.get('threading_layer')}" for b in info.get("blas") or []]
     if "numba_threads" in info:
         lines.append(f"- Numba threads: {info['numba_threads']}")
     versions = ", ".join(f"{k} {v}" for k, v in (info.get("versions") or {}).items())
