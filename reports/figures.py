@@ -235,11 +235,11 @@ def threads_split(results: Results, out: Path, baseline: str) -> Path | None:
     cores = [s.cores for s in found]
     bar_labels(ax, ax.bar(x - 0.2, vec, 0.4, label=f"vectorization: {baseline} / this, both 1 thread"), vec)
     bar_labels(ax, ax.bar(x + 0.2, cores, 0.4, label="cores: this at 1 thread / this at t threads"), cores)
-    ax.set_xticks(x, [f"{s.implementation} {s.dtype} t={s.threads}" for s in found])
+    ax.set_xticks(x, [f"{s.implementation}\n{s.dtype} t={s.threads}" for s in found])
     ax.set(yscale="log", ylabel="speedup (×, log scale)")
     ax.axhline(1.0, color="0.5", linewidth=0.8)
     ax.margins(y=0.15)
-    ax.legend(fontsize=8)
+    ax.legend(**LEGEND)
     return save(fig, out / "threads.png", derive.machine_caption(results))
 
 

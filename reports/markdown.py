@@ -104,7 +104,8 @@ def missing_section(results: Results, failures: list[dict]) -> str:
     lines += [f"- **failed**: `{f['case']}`: {f['message']}" for f in failures]
     by_reason: dict[str, list[str]] = {}
     for s in results.skipped:
-        case = f"{s.get('benchmark', '?')} {s.get('implementation', '?')} n={s.get('n')} m={s.get('m')}"
+        case = (f"{s.get('benchmark', '?')} {s.get('implementation', '?')} n={s.get('n')} m={s.get('m')} "
+                f"{s.get('dtype', '')} t={s.get('threads', '?')}")
         by_reason.setdefault(str(s.get("reason", "?")), []).append(case)
     for reason, cases in by_reason.items():
         shown = ", ".join(cases[:4]) + (f" and {len(cases) - 4} more" if len(cases) > 4 else "")
