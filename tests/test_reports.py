@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("matplotlib", reason="the report needs the 'report' extra")
 from matplotlib import image as mpimg  # noqa: E402
 
 from reports import cli, derive, figures, markdown  # noqa: E402
