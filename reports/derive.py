@@ -156,11 +156,13 @@ def machine_caption(results: Results) -> str:
     if not info:
         asv = results.machine.get("asv") or {}
         return f"{asv.get('cpu', '?')}, {asv.get('num_cpu', '?')} cores (asv machine {asv.get('machine', '?')})"
-    blas = ", ".join(f"{b.get('internal_api')} {b.get('version')} ({b.get('num_threads')} threads)"
-                     for b in info.get("blas") or [])
+    # Thread counts here are the run's defaults; each result pins its own (its "threads" column).
+    blas = ", ".join(sorted({f"{b.get('internal_api')} {b.get('version')}" for b in info.get("blas") or []
+                             if b.get("internal_api") in ("openblas", "mkl", "blis", "accelerate")}))
     versions = " ".join(f"{k} {v}" for k, v in (info.get("versions") or {}).items()
                         if k in ("python", "numpy", "numba"))
-    return (f"{info.get('cpu_model', '?')}, {info.get('cores', '?')} cores; BLAS {blas or '?'}; "
+    return (f"{info.get('cpu_model', '?')}, {info.get('cores', '?')} cores; "
+            f"BLAS {blas or '?'} (threads pinned per result); "
             f"{versions}; profile {info.get('profile', '?')}")
 
 

@@ -4,11 +4,10 @@ import json
 from pathlib import Path
 
 import pytest
+from matplotlib import image as mpimg
 
-from matplotlib import image as mpimg  # noqa: E402
-
-from reports import cli, derive, figures, markdown  # noqa: E402
-from reports.load import ReportInputError, load  # noqa: E402
+from reports import cli, derive, figures, markdown
+from reports.load import ReportInputError, load
 
 DATA = Path(__file__).parent / "data"
 PYTEST_JSON = DATA / "pytest-benchmark.json"
