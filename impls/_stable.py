@@ -26,7 +26,7 @@ def loss_scalar(z: float, y: float) -> float:
 
 
 def sigmoid_and_loss(Z, Y, xp=np):
-    """Stable σ(Z) and per-example loss for arrays of namespace ``xp`` (NumPy, PyTorch, JAX, CuPy), in Z's dtype."""
+    """Stable σ(Z) and per-example loss in Z's dtype, for NumPy, PyTorch, JAX or CuPy arrays (xp)."""
     # Only functions the four namespaces share, with Python scalars (weakly typed in all four, so
     # float32 stays float32): one formula serves every vectorized implementation.
     t = xp.exp(-xp.abs(Z))
