@@ -15,7 +15,7 @@ def unavailable_reason() -> str | None:
     """Why no CUDA device can run this here (CuPy imports without one), or None."""
     try:
         count = cupy.cuda.runtime.getDeviceCount()
-    except Exception as exc:  # noqa: BLE001  (a missing driver or libcudart raises various types)
+    except Exception as exc:  # a missing driver, libcudart or device each raise their own type
         return f"cupy is installed but no CUDA device is usable: {type(exc).__name__}: {exc}".splitlines()[0]
     return None if count > 0 else "cupy is installed but sees no CUDA device"
 

@@ -52,7 +52,7 @@ def _unavailable_params():
 
 @pytest.mark.parametrize("off", _unavailable_params())
 def test_unavailable_implementation_is_listed_and_says_why(off):
-    """Listed anyway; the reason names the missing dependency and its extra; a call is a clear RuntimeError."""
+    """Listed anyway; the reason names the missing dependency and its extra; calling it is a RuntimeError."""
     reason = off.unavailable_reason
     assert off.name in impls.names() and not off.available
     assert isinstance(reason, str) and reason and "\n" not in reason
