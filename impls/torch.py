@@ -9,6 +9,7 @@ from impls._stable import sigmoid_and_loss
 
 SUMMARY = "PyTorch on the CPU: the vectorized formula on tensors that share X's memory (torch.from_numpy)"
 DTYPES = ("float64", "float32")
+USES_THREADS = True  # PyTorch's intra-op pool (matmul, elementwise), resized by set_num_threads
 
 
 def _tensor(a: np.ndarray) -> torch.Tensor:
