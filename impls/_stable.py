@@ -25,10 +25,11 @@ def loss_scalar(z: float, y: float) -> float:
     return max(z, 0.0) + math.log1p(math.exp(-abs(z))) - y * z
 
 
-def sigmoid_and_loss(Z: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Stable σ(Z) and per-example loss for arrays, in Z's dtype."""
-    t = np.exp(-np.abs(Z))
-    one = Z.dtype.type(1)
-    A = np.where(Z >= 0, one / (one + t), t / (one + t))
-    loss = np.maximum(Z, 0) + np.log1p(t) - Y * Z
+def sigmoid_and_loss(Z, Y, xp=np):
+    """Stable σ(Z) and per-example loss in Z's dtype, for NumPy, PyTorch, JAX or CuPy arrays (xp)."""
+    # Only functions the four namespaces share, with Python scalars (weakly typed in all four, so
+    # float32 stays float32): one formula serves every vectorized implementation.
+    t = xp.exp(-xp.abs(Z))
+    A = xp.where(Z >= 0, 1, t) / (1 + t)
+    loss = xp.where(Z >= 0, Z, 0) + xp.log1p(t) - Y * Z
     return A, loss

@@ -1,8 +1,13 @@
-"""The registry: names, lookup errors, metadata."""
+"""The registry: names, lookup errors, metadata, unavailable implementations."""
 
+import tomllib
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 import impls
+from impls import _registry
 
 
 def test_first_four_are_registered_in_display_order():
@@ -37,3 +42,34 @@ def test_limit_threads_pins_numba_and_blas_and_restores():
     with pytest.raises(ValueError, match="threads must be a positive integer"):
         with impls.limit_threads(0):
             pass
+
+
+def _unavailable_params():
+    off = [impls.get(name) for name in impls.names() if not impls.get(name).available]
+    skip = pytest.mark.skip(reason="every registered implementation is available here")
+    return [pytest.param(impl, id=impl.name) for impl in off] or [pytest.param(None, marks=skip)]
+
+
+@pytest.mark.parametrize("off", _unavailable_params())
+def test_unavailable_implementation_is_listed_and_says_why(off):
+    """Listed anyway; the reason names the missing dependency and its extra; calling it is a RuntimeError."""
+    reason = off.unavailable_reason
+    assert off.name in impls.names() and not off.available
+    assert isinstance(reason, str) and reason and "\n" not in reason
+    module = _registry.load(off.name)
+    if isinstance(module, ImportError):  # not installed; otherwise the module itself says why (no GPU)
+        extra = _registry.MODULES[off.name][1]
+        assert reason.startswith(f"{module.name} is not installed")
+        assert f"pip install 'logreg-vectorization-bench[{extra}]'" in reason
+        assert reason in off.summary  # no SUMMARY to read: the summary says why instead
+    with pytest.raises(RuntimeError, match=f"implementation '{off.name}' is not available here: ") as info:
+        off.gradients(np.ones(2), 0.0, np.ones((2, 3)), np.zeros(3))
+    assert reason in str(info.value)
+
+
+def test_every_extra_is_declared_in_pyproject():
+    """Each registry extra is an optional-dependencies group, so the install hint it gives works."""
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    declared = pyproject["project"]["optional-dependencies"]
+    for name, (_, extra) in _registry.MODULES.items():
+        assert extra is None or declared.get(extra), f"{name}: extra {extra!r} is not in pyproject.toml"
