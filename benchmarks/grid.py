@@ -104,11 +104,14 @@ class Case:
 
 
 def cases(prof: Profile | None = None) -> list[Case]:
-    """Every case of a profile over every registered implementation (skips included, for visibility)."""
+    """Every case of a profile over every registered implementation (skips included, for visibility).
+
+    Size-major order: the implementations of one size run back to back, so its data is built once.
+    """
     prof = prof or profile()
     return [Case(name, n, m, dtype, threads)
-            for name in impls.names() for n in prof.n for m in prof.m
-            for dtype in prof.dtypes for threads in prof.threads]
+            for n in prof.n for m in prof.m for dtype in prof.dtypes for threads in prof.threads
+            for name in impls.names()]
 
 
 def available_memory() -> int:
