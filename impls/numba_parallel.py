@@ -14,14 +14,17 @@ Layout. X is used as given, never copied or transposed:
 
 Block size. A block holds n·B elements of X, read from memory by pass 1 and re-read by pass 2,
 so it must still be cached when pass 2 comes. This machine (AMD EPYC Zen 4, ``lscpu``) has
-1 MiB of L2 per core, 32 KiB of L1d and 32 MiB of shared L3. B = L2_BUDGET/(n·itemsize) with
-L2_BUDGET = the whole 1 MiB L2, rounded to a multiple of 16 (whole 64-byte lines in both dtypes),
-at least 16 and at most 4096 (the z/dz buffer, B float64, at most 32 KiB). E.g. n=1000 float64:
-B=128; n=100: B=1296; n=10: B=4096. Why not half of L2: the rows of a block are n separate
-streams from memory, and short row segments (B=64 is 512 bytes) defeat the hardware prefetcher;
-measured on a prototype of these loops at n=1000, m=1e5 (one thread, min of 9), B=32/64/128/256
-took 88/80/68/73 ms with the prefetch below (a plain read of X: 27 ms, numpy: 72 ms), so the largest block that still fits L2 wins, and what pass 1 pushes out of L2
-is still in L3 when pass 2 re-reads it.
+1 MiB of L2 per core, 32 KiB of L1d and 32 MiB of L3 shared by its 2 cores. The natural choice,
+a block that fits L2, was measured and lost: the n rows of a block are n separate streams from
+memory, and short row segments (n=1000 in 1 MiB: 128 examples, 1 KiB per row) keep the hardware
+prefetcher from running ahead. At n=1000, m=1e5 (one thread, min of 11, same process) blocks of
+1/2/4/8/16 MiB took 72/61/62/67/64 ms (numpy: 74, a plain read of X: 27); at n=100, m=1e6,
+1/2/4/8 MiB took 64/62/61/63 ms (numpy: 92). Software prefetch of the next block (tried with
+an llvm.prefetch intrinsic) made it slower. So BLOCK_BYTES = 2 MiB: twice L2, the part pass 1
+pushes out of L2 is re-read from L3 (2 threads × 2 MiB ≪ 32 MiB), and the row segments are
+long enough to stream. B = BLOCK_BYTES/(n·itemsize), a multiple of 16, at least 256 examples
+(2 KiB row segments even for very large n; the block then grows beyond 2 MiB) and at most 8192
+(the z/dz buffer stays at 64 KiB). E.g. float64: n=1000: B=256; n=100: B=2608; n=10: B=8192.
 
 Determinism. The m examples are split statically into one contiguous chunk per thread
 (``numba.get_num_threads()`` chunks, the same boundaries on every call); each chunk accumulates
@@ -39,21 +42,17 @@ import math
 
 import numba
 import numpy as np
-from llvmlite import ir
-from numba import types
-from numba.core import cgutils
-from numba.extending import intrinsic
 
 SUMMARY = "Numba prange, one fused pass over X per gradient (z, dz, dw per cache-sized block of examples)"
 DTYPES = ("float64", "float32")
 
-L2_BUDGET = 1024 * 1024  # bytes of X per block: this machine's 1 MiB per-core L2
+BLOCK_BYTES = 2 * 1024 * 1024  # bytes of X per block: measured best here, see above
 _FASTMATH = {"reassoc", "contract"}
 
 
 def block_size(n: int, itemsize: int) -> int:
-    """Examples per block so that n × B elements of X fit in L2_BUDGET (multiple of 16, 16…4096)."""
-    return int(min(4096, max(16, L2_BUDGET // (n * itemsize) // 16 * 16)))
+    """Examples per block so that n × B elements of X fill BLOCK_BYTES (a multiple of 16, 256…8192)."""
+    return int(min(8192, max(256, BLOCK_BYTES // (n * itemsize) // 16 * 16)))
 
 
 @numba.njit(cache=True, nogil=True, fastmath=_FASTMATH, inline="always")
@@ -65,49 +64,24 @@ def _loss_and_dz(z, y):
     return max(z, 0.0) + math.log1p(t) - y * z, a - y
 
 
-@intrinsic
-def _prefetch(typingctx, arr, j, i):
-    """Ask the CPU to start loading the cache line that holds arr[j, i] (a hint: never faults)."""
-
-    def codegen(context, builder, sig, args):
-        ary = context.make_array(sig.args[0])(context, builder, args[0])
-        ptr = cgutils.get_item_pointer(context, builder, sig.args[0], ary, [args[1], args[2]])
-        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
-        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
-        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
-        builder.call(fn, [builder.bitcast(ptr, i8p), i32(0), i32(3), i32(1)])  # read, keep, data
-        return context.get_dummy_value()
-
-    return types.void(arr, j, i), codegen
-
-
 @numba.njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def _z_block(w, b, X, lo, hi, ahead, z):
-    """z[k] = b + Σ_j w[j]·X[j, lo+k], four rows per sweep; prefetches the rows' next block at ``ahead``.
+def _z_block(w, b, X, lo, hi, z):
+    """z[k] = b + Σ_j w[j]·X[j, lo+k], four rows per sweep (z loaded and stored a quarter as often).
 
-    The n rows are n concurrent streams from memory, more than the hardware prefetcher tracks
-    (without the hint n=1000 ran far below a plain streaming read), so the next block's part of
-    each row is requested while this block's part is summed. Four rows per sweep load and store
-    z a quarter as often. Row views indexed by a range() variable carry no negative-index
-    wraparound, which would keep LLVM from vectorizing the inner loops.
+    Row views indexed by a range() variable carry no negative-index wraparound, which would keep
+    LLVM from vectorizing the inner loops.
     """
-    n, m = X.shape
+    n = X.shape[0]
     nb = hi - lo
-    line = 64 // X.itemsize
     z[:] = b
     n4 = n - n % 4
     for j in range(0, n4, 4):
         r0, r1, r2, r3 = X[j, lo:hi], X[j + 1, lo:hi], X[j + 2, lo:hi], X[j + 3, lo:hi]
         w0, w1, w2, w3 = np.float64(w[j]), np.float64(w[j + 1]), np.float64(w[j + 2]), np.float64(w[j + 3])
-        for q in range(ahead, min(ahead + nb, m), line):
-            for r in range(j, j + 4):
-                _prefetch(X, r, q)
         for k in range(nb):
             z[k] += w0 * r0[k] + w1 * r1[k] + w2 * r2[k] + w3 * r3[k]
     for j in range(n4, n):
         row, wj = X[j, lo:hi], np.float64(w[j])
-        for q in range(ahead, min(ahead + nb, m), line):
-            _prefetch(X, j, q)
         for k in range(nb):
             z[k] += wj * row[k]
 
@@ -140,10 +114,10 @@ def _dw_block(X, lo, hi, dz, dw):
 
 
 @numba.njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def _rows_block(w, b, X, Y, lo, hi, ahead, buf, dw):
+def _rows_block(w, b, X, Y, lo, hi, buf, dw):
     """Examples [lo, hi) of a row-major X: z, then dz (in buf), then dw from the still-cached block."""
     z = buf[: hi - lo]
-    _z_block(w, b, X, lo, hi, ahead, z)
+    _z_block(w, b, X, lo, hi, z)
     y = Y[lo:hi]
     db = 0.0
     cost = 0.0
@@ -163,7 +137,7 @@ def _rows_chunk(w, b, X, Y, lo, hi, block, dw):
     db = 0.0
     cost = 0.0
     for start in range(lo, hi, block):
-        d, c = _rows_block(w, b, X, Y, start, min(start + block, hi), start + block, buf, dw)
+        d, c = _rows_block(w, b, X, Y, start, min(start + block, hi), buf, dw)
         db += d
         cost += c
     return db, cost
