@@ -18,6 +18,7 @@ MODULES: dict[str, tuple[str, str | None]] = {
     "single_loop": ("impls.single_loop", None),
     "numpy": ("impls.numpy", None),
     "numba": ("impls.numba", None),
+    "numba_parallel": ("impls.numba_parallel", None),
     "torch": ("impls.torch", "peers"),
     "jax": ("impls.jax", "peers"),
     "cupy": ("impls.cupy", "gpu"),
