@@ -45,6 +45,8 @@ import numpy as np
 
 SUMMARY = "Numba prange, one fused pass over X per gradient (z, dz, dw per cache-sized block of examples)"
 DTYPES = ("float64", "float32")
+USES_THREADS = True  # prange over static chunks of examples, one per Numba thread
+JIT = True  # the first call compiles (or loads the on-disk cache)
 
 BLOCK_BYTES = 2 * 1024 * 1024  # bytes of X per block: measured best here, see above
 _FASTMATH = {"reassoc", "contract"}
