@@ -7,7 +7,7 @@ cached (``grid.data``); combinations a profile skips raise NotImplementedError a
 from contextlib import ExitStack
 
 import impls
-from benchmarks import grid
+from benchmarks import grid, roofline
 
 _PROFILE = grid.profile()
 TRAIN_SIZE, TRAIN_ITERATIONS = (100, 10_000), 20
@@ -81,3 +81,15 @@ class TimeFirstCall:
             f"p = impls.get({implementation!r}).prepare(d.X, d.Y)\n"
         )
         return "p.gradients(d.w_true, 0.0)", setup
+
+
+class Roofline:
+    """The machine's sustained read bandwidth, so each commit's timings can be set against it."""
+
+    params = (list(grid.THREADS),)
+    param_names = ("threads",)
+    unit = "GB/s"
+
+    def track_read_bandwidth(self, threads):
+        with impls.limit_threads(threads):
+            return roofline.read_bandwidth_gbs()["gbs"]

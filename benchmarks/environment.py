@@ -34,12 +34,18 @@ def versions() -> dict[str, str]:
 
 
 def machine_record() -> dict:
-    """CPU model, cores, BLAS libraries with their threads, Numba threads, versions, profile."""
-    from benchmarks import grid
+    """CPU model, cores, BLAS libraries, Numba threads, versions, profile, and read bandwidth.
+
+    The bandwidth is measured here, in the same run as the benchmarks, for each thread count of
+    the grid (1 and all cores); the largest is the machine's one-read limit that every timing is compared with.
+    """
+    from benchmarks import grid, roofline
 
     threads = impls.thread_info()
+    by_threads = roofline.bandwidth_by_threads(grid.THREADS)  # 1 and all cores, whatever the profile
     return {"cpu_model": cpu_model(), "cores": os.cpu_count(), "numba_threads": threads["numba_threads"],
-            "blas": threads["blas"], "versions": versions(), "profile": grid.profile_name()}
+            "blas": threads["blas"], "versions": versions(), "profile": grid.profile_name(),
+            "read_bandwidth_gbs": max(by_threads.values()), "read_bandwidth_gbs_by_threads": by_threads}
 
 
 def unavailable() -> dict[str, str]:

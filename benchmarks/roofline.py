@@ -2,12 +2,24 @@
 
 import statistics
 import time
+from pathlib import Path
 
 import numba
 import numpy as np
 
-LLC_BYTES = 32 * 2**20  # this machine's L3 (lscpu); the probe array is 8× larger so it streams from DRAM
-DEFAULT_BYTES = max(8 * LLC_BYTES, 256 * 2**20)
+
+def last_level_cache_bytes() -> int:
+    """The largest CPU cache Linux lists for cpu0 (32 MiB where it lists none)."""
+    sizes = []
+    for entry in Path("/sys/devices/system/cpu/cpu0/cache").glob("index*/size"):
+        text = entry.read_text().strip().upper()
+        if text[:-1].isdigit() and text[-1] in "KM":
+            sizes.append(int(text[:-1]) * (2**10 if text[-1] == "K" else 2**20))
+    return max(sizes, default=32 * 2**20)
+
+
+# The probe array is 8× the last-level cache, so the sum streams from DRAM, not from cache.
+DEFAULT_BYTES = max(8 * last_level_cache_bytes(), 256 * 2**20)
 
 
 @numba.njit(cache=True, nogil=True, parallel=True, fastmath={"reassoc"})
@@ -36,3 +48,14 @@ def read_bandwidth_gbs(nbytes=None, repeat=7) -> dict:
 def one_read_limit_seconds(bytes_x, gbs) -> float:
     """The fastest one gradient can be: reading bytes_x once at gbs GB/s."""
     return bytes_x / (gbs * 1e9)
+
+
+def bandwidth_by_threads(thread_counts, nbytes=None) -> dict[str, float]:
+    """Read GB/s with each thread count (keys are strings, as JSON keeps them)."""
+    import impls
+
+    found = {}
+    for threads in thread_counts:
+        with impls.limit_threads(threads):
+            found[str(threads)] = read_bandwidth_gbs(nbytes)["gbs"]
+    return found
