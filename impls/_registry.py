@@ -3,7 +3,8 @@
 Adding an implementation is one module in this package plus one line here. A module provides
 ``SUMMARY`` and ``gradients(w, b, X, Y) -> (dw, db, cost)`` on canonical arrays; optionally
 ``DTYPES`` (compute dtypes it supports, default float64 only), ``prepare(X, Y)`` (one-time
-data placement, default identity), and ``EXTRA`` (the pyproject extra that installs its
+data placement, default identity), ``close()`` (shut down what it started, e.g. a cluster;
+the test session calls it at the end), and ``EXTRA`` (the pyproject extra that installs its
 dependency). Nothing else in the project branches on implementation names.
 """
 
@@ -16,6 +17,7 @@ MODULES: dict[str, tuple[str, str | None]] = {
     "single_loop": ("impls.single_loop", None),
     "numpy": ("impls.numpy", None),
     "numba": ("impls.numba", None),
+    "dask": ("impls.dask", "dask"),
 }
 
 
