@@ -25,10 +25,12 @@ from __future__ import annotations
 import atexit
 import logging
 import math
+import operator
 import os
 
 import dask.array as da
 import numpy as np
+from dask import delayed
 from distributed import Client, LocalCluster, wait
 
 import impls
@@ -115,11 +117,17 @@ def chunk_columns(n: int, m: int, itemsize: int = 8) -> int:
 
 
 def prepare(X, Y):
-    """Send X and Y to the workers once, in chunks of columns, and keep them there."""
+    """Send X and Y to the workers once, chunk i of both together, and keep them there."""
     columns = chunk_columns(*X.shape, X.itemsize)
-    # name=False: a random key instead of hashing all of X just to name it.
-    Xd = da.from_array(X, chunks=(X.shape[0], columns), name=False)
-    Yd = da.from_array(Y.reshape(1, -1), chunks=(1, columns), name=False)
+    Y = Y.reshape(1, -1)
+    starts = range(0, X.shape[1], columns)
+    # Scattered (X_i, Y_i) pairs go straight to the workers (a graph embedding X would travel
+    # through the scheduler), and each chunk of Y lands where its chunk of X does.
+    pairs = client().scatter([(X[:, s:s + columns], Y[:, s:s + columns]) for s in starts], hash=False)
+    Xd, Yd = (da.concatenate([da.from_delayed(delayed(operator.getitem)(pair, k), dtype=A.dtype,
+                                              shape=(A.shape[0], min(columns, A.shape[1] - s)))
+                              for pair, s in zip(pairs, starts, strict=True)], axis=1)
+              for k, A in enumerate((X, Y)))
     Xd, Yd = client().persist([Xd, Yd])
     wait([Xd, Yd])
     return Xd, Yd
