@@ -25,7 +25,6 @@ from __future__ import annotations
 import atexit
 import logging
 import math
-import operator
 import os
 
 import dask.array as da
@@ -75,10 +74,12 @@ def disconnect() -> None:
 
 def start_local(n_workers: int = N_WORKERS, threads_per_worker: int = 1) -> Client:
     """(Re)start the embedded LocalCluster: worker processes on 127.0.0.1, no dashboard."""
+    # silence_logs: workers log heartbeat ERRORs when their scheduler closes first on shutdown;
+    # failures of our tasks still reach the client as exceptions.
     global _local
     _close_local()
     cluster = LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True,
-                           host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR)
+                           host="127.0.0.1", dashboard_address=None, silence_logs=logging.CRITICAL)
     _local = (cluster, Client(cluster))
     return _local[1]
 
@@ -124,13 +125,24 @@ def prepare(X, Y):
     # Scattered (X_i, Y_i) pairs go straight to the workers (a graph embedding X would travel
     # through the scheduler), and each chunk of Y lands where its chunk of X does.
     pairs = client().scatter([(X[:, s:s + columns], Y[:, s:s + columns]) for s in starts], hash=False)
-    Xd, Yd = (da.concatenate([da.from_delayed(delayed(operator.getitem)(pair, k), dtype=A.dtype,
-                                              shape=(A.shape[0], min(columns, A.shape[1] - s)))
-                              for pair, s in zip(pairs, starts, strict=True)], axis=1)
-              for k, A in enumerate((X, Y)))
+    Xd, Yd = (_concatenate_items(pairs, k, A, columns) for k, A in enumerate((X, Y)))
     Xd, Yd = client().persist([Xd, Yd])
     wait([Xd, Yd])
     return Xd, Yd
+
+
+def _concatenate_items(pairs, k: int, A: np.ndarray, columns: int):
+    """The Dask array whose column chunks are item k of each scattered pair (A: the client's original)."""
+    m = A.shape[1]
+    blocks = [da.from_delayed(delayed(_aligned_item)(pair, k), shape=(A.shape[0], min(columns, m - s)),
+                              dtype=A.dtype) for pair, s in zip(pairs, range(0, m, columns), strict=True)]
+    return da.concatenate(blocks, axis=1)
+
+
+def _aligned_item(pair: tuple, k: int) -> np.ndarray:
+    # Unpickled from a message, an array can start at an odd address; NumPy then bypasses BLAS
+    # for matmul (about 10x slower), so copy it once here rather than on every gradient.
+    return np.require(pair[k], requirements=("C", "A"))
 
 
 def gradients(w, b, X, Y):
