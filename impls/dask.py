@@ -25,6 +25,7 @@ from __future__ import annotations
 import atexit
 import logging
 import math
+import numbers
 import os
 
 import dask.array as da
@@ -104,10 +105,14 @@ atexit.register(close)
 def set_chunk_bytes(nbytes: int) -> int:
     """Cap the bytes of X per chunk for data prepared from now on; returns the previous cap."""
     global _chunk_bytes
-    if isinstance(nbytes, bool) or not isinstance(nbytes, int) or nbytes < 1:
-        raise ValueError(f"nbytes must be a positive integer, got {nbytes!r}")
-    previous, _chunk_bytes = _chunk_bytes, nbytes
+    previous, _chunk_bytes = _chunk_bytes, _positive_int(nbytes, "nbytes")
     return previous
+
+
+def _positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
 
 
 def chunk_columns(n: int, m: int, itemsize: int = 8) -> int:
@@ -172,7 +177,7 @@ def make_problem(n: int, m: int, *, seed: int = 0, chunk: int | None = None, per
     if n < 1 or m < 1:
         raise ValueError(f"n and m must be >= 1, got n={n}, m={m}")
     w_true, b_true = _data.true_model(np.random.default_rng(seed), n)
-    columns = chunk or chunk_columns(n, m)
+    columns = chunk_columns(n, m) if chunk is None else _positive_int(chunk, "chunk")
     sizes = (columns,) * (m // columns) + ((m % columns,) if m % columns else ())
     X = da.map_blocks(_x_block, seed=seed, dtype=np.float64, chunks=((n,), sizes))
     Y = X.map_blocks(_y_block, seed=seed, w_true=w_true, b_true=b_true, dtype=np.float64,

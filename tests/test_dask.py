@@ -77,6 +77,8 @@ def test_chunk_bytes_setting(idk):
     """The cap is a positive integer; chunks never outnumber examples and cover every thread."""
     with pytest.raises(ValueError, match="nbytes must be a positive integer"):
         idk.set_chunk_bytes(0)
+    with pytest.raises(ValueError, match="chunk must be a positive integer"):
+        idk.make_problem(3, 10, chunk=2.5)
     assert idk.chunk_columns(10, 1) == 1
     assert idk.chunk_columns(10, 1000) == 1000 // idk.N_WORKERS
 
