@@ -2,6 +2,7 @@
 
     python -m benchmarks.dask_scaling                 # the default grid, a table on stdout
     python -m benchmarks.dask_scaling --json FILE     # also write the records as JSON
+    python -m benchmarks.dask_scaling --generated 100000000   # n=10, m=10^8 made on the workers
 
 Each record: workers, chunk_bytes (the cap), chunks (how many X was split into), n, m, seconds
 (median of ``repeat`` calls of Problem.gradients, validation included, data already on the
@@ -15,7 +16,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
+import time
 import timeit
 
 import numpy as np
@@ -24,7 +27,9 @@ import impls
 
 WORKERS = (1, 2)
 CHUNK_BYTES = (8 * 2**20, 64 * 2**20, 256 * 2**20)
-SIZES = tuple((n, m) for n in (10, 100) for m in (10**5, 10**6, 3 * 10**6, 10**7, 3 * 10**7) if n * m <= 3 * 10**8)
+# X up to 3·10^8 elements (2.4 GB): the client's copy and the workers' copy fit in 24 GiB together.
+SIZES = tuple((n, m) for n in (10, 100) for m in (10**5, 10**6, 3 * 10**6, 10**7, 3 * 10**7)
+              if n * m <= 3 * 10**8)
 
 
 def median_seconds(problem: impls.Problem, w: np.ndarray, repeat: int) -> float:
@@ -59,6 +64,21 @@ def measure(workers=WORKERS, chunk_bytes=CHUNK_BYTES, sizes=SIZES, repeat: int =
     return records
 
 
+def generated(n: int = 10, m: int = 10**8, seed: int = 0) -> dict:
+    """One gradient of impls.dask.make_problem(n, m): generated and reduced on the workers, lazily."""
+    from impls import dask as idk
+
+    problem = idk.make_problem(n, m, seed=seed)
+    start = time.perf_counter()
+    g = problem.gradients(np.full(n, 0.01), 0.0)
+    seconds = time.perf_counter() - start
+    idk.close()
+    # ru_maxrss is in KiB on Linux: the client never holds X (n·m·8 bytes).
+    return {"n": n, "m": m, "chunks": problem.X.numblocks[1], "seconds": seconds, "cost": g.cost,
+            "client_peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+            "x_bytes": n * m * 8}
+
+
 def crossover(records: list[dict], workers: int = 2) -> dict[int, int | None]:
     """For each n, the smallest m where Dask on ``workers`` workers (any chunk cap) is as fast as NumPy."""
     found = {}
@@ -83,7 +103,12 @@ def main(argv=None) -> None:
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--json", help="write the records to this file")
     parser.add_argument("--repeat", type=int, default=5, help="timed calls per case (median)")
+    parser.add_argument("--generated", type=int, metavar="M",
+                        help="instead: one gradient of n=10, M examples generated on the workers")
     args = parser.parse_args(argv)
+    if args.generated:
+        print(generated(m=args.generated))
+        return
     records = measure(repeat=args.repeat)
     print(table(records))
     print("smallest m where 2 workers match NumPy, by n:", crossover(records))

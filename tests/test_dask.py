@@ -147,9 +147,9 @@ def separate_cluster(idk, tmp_path):
         yield address
     finally:
         idk.disconnect()
+        # The worker first, and wait: a worker whose scheduler is gone retries for seconds.
         for process in reversed(processes):
             process.terminate()
-        for process in reversed(processes):
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
