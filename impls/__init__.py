@@ -133,7 +133,9 @@ class Problem:
     """Validated, placed data of one implementation; evaluate it at many (w, b)."""
 
     impl: Implementation
-    X: np.ndarray  # validated (n, m), kept to name a non-finite entry if outputs go non-finite
+    # Validated (n, m), kept to name a non-finite entry if outputs go non-finite; a Dask array
+    # for data generated on a cluster (impls.dask.make_problem).
+    X: np.ndarray
     data: tuple = field(repr=False)
     kernel: object = field(repr=False)
 
@@ -156,16 +158,20 @@ class Problem:
         dw, db, cost = self.evaluate(w, _validate.check_b(b))
         return Gradients(dw.reshape(shape), db, cost)
 
+    def train(self, w, b, *, learning_rate=0.009, iterations=100) -> TrainResult:
+        """Plain gradient descent on this problem's data: w ← w − α·dw, b ← b − α·db."""
+        w, shape = _validate.check_w(w, self.shape[0])
+        b = _validate.check_b(b)
+        learning_rate, iterations = _validate.check_hyper(learning_rate, iterations)
+        costs = np.empty(iterations)
+        for k in range(iterations):
+            dw, db, costs[k] = self.evaluate(w, b)
+            w = w - learning_rate * dw
+            b = b - learning_rate * db
+        return TrainResult(w.reshape(shape), b, costs)
+
 
 def train(w, b, X, Y, *, learning_rate=0.009, iterations=100, implementation="numpy", dtype=None) -> TrainResult:
     """Plain gradient descent: w ← w − α·dw, b ← b − α·db, ``iterations`` times."""
     problem = get(implementation).prepare(X, Y, dtype=dtype)
-    w, shape = _validate.check_w(w, problem.shape[0])
-    b = _validate.check_b(b)
-    learning_rate, iterations = _validate.check_hyper(learning_rate, iterations)
-    costs = np.empty(iterations)
-    for k in range(iterations):
-        dw, db, costs[k] = problem.evaluate(w, b)
-        w = w - learning_rate * dw
-        b = b - learning_rate * db
-    return TrainResult(w.reshape(shape), b, costs)
+    return problem.train(w, b, learning_rate=learning_rate, iterations=iterations)

@@ -4,7 +4,8 @@ Adding an implementation is one module in this package plus one line here. A mod
 ``SUMMARY`` and ``gradients(w, b, X, Y) -> (dw, db, cost)`` on canonical arrays; optionally
 ``DTYPES`` (compute dtypes it supports, default float64 only), ``prepare(X, Y)`` (one-time
 data placement, default identity), ``unavailable_reason()`` (for a module that imports but cannot
-run, lacking a GPU say), ``set_num_threads(k)`` (a backend's own thread pool), ``USES_THREADS`` and
+run, lacking a GPU say), ``set_num_threads(k)`` (a backend's own thread pool), ``close()`` (shut
+down what it started, a cluster say; the test session calls it at the end), ``USES_THREADS`` and
 ``JIT`` flags, and ``COST_NS`` (a rough cost model that lets benchmarks skip unaffordable sizes).
 Nothing else in the project branches on implementation names.
 """
@@ -22,6 +23,7 @@ MODULES: dict[str, tuple[str, str | None]] = {
     "torch": ("impls.torch", "peers"),
     "jax": ("impls.jax", "peers"),
     "cupy": ("impls.cupy", "gpu"),
+    "dask": ("impls.dask", "dask"),
 }
 
 

@@ -94,10 +94,14 @@ def check_outputs(dw: np.ndarray, db: float, cost: float, X: np.ndarray) -> None
     """Raise a ValueError naming the cause when a kernel's results are not finite."""
     if np.isfinite(cost) and np.isfinite(db) and np.isfinite(dw).all():
         return
+    # Row first, then column: two reductions that NumPy and Dask arrays both evaluate without
+    # flattening X (a Dask X is scanned on its workers, chunk by chunk; np.asarray fetches the result).
     bad = ~np.isfinite(X)
-    if bad.any():
-        j, i = np.argwhere(bad)[0]
-        raise ValueError(f"X must be finite; X[{j}, {i}] = {X[j, i]!r}")
+    rows = np.asarray(bad.any(axis=1))
+    if rows.any():
+        j = int(rows.argmax())
+        i = int(np.asarray(bad[j]).argmax())
+        raise ValueError(f"X must be finite; X[{j}, {i}] = {np.asarray(X[j, i])[()]!r}")
     raise ValueError(
         "the gradient overflowed although w, b, X are finite: |z| = |wᵀx + b| exceeds the range "
         f"of {X.dtype}; rescale X or w"

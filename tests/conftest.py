@@ -5,6 +5,7 @@ import pytest
 from hypothesis import settings
 
 import impls
+from impls import _registry
 
 # JIT compilation on a first call would trip hypothesis' per-example deadline.
 settings.register_profile("suite", deadline=None, max_examples=60, derandomize=True)
@@ -37,3 +38,12 @@ def problem():
     data = impls.make_problem(7, 33, seed=3)
     w = np.random.default_rng(4).normal(size=(7, 1))
     return w, 0.25, data.X, data.Y
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_backends():
+    """Shut down what implementations started (a Dask cluster, say) while warnings are still errors."""
+    yield
+    for module in _registry.loaded_modules():
+        if close := getattr(module, "close", None):
+            close()
