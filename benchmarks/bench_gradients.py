@@ -68,9 +68,18 @@ class TimeTrain:
 class TimeFirstCall:
     """Cold JIT compilation, in a fresh process with an empty Numba cache, apart from steady state."""
 
-    params = ([name for name in impls.names() if impls.get(name).available and impls.get(name).jit],)
+    # Every name, filtered in setup: deciding here would import every backend (torch, jax, dask)
+    # in each of asv's benchmark processes, which costs seconds apiece.
+    params = (list(impls.names()),)
     param_names = ("implementation",)
     timeout = 300
+
+    def setup(self, implementation):
+        impl = impls.get(implementation)
+        if not impl.available:
+            raise NotImplementedError(f"not available here: {impl.unavailable_reason}")
+        if not impl.jit:
+            raise NotImplementedError(f"{implementation} compiles nothing on its first call")
 
     def timeraw_first_call(self, implementation):
         setup = (
