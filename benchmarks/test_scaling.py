@@ -87,8 +87,8 @@ def test_scaling_generated(benchmark, skip_case, case):
                                    rtol=grid.RTOL["float64"], atol=grid.ATOL["float64"])
         benchmark.group = f"scaling generated n={case.n} m={case.m}"
         benchmark.extra_info.update(benchmark="scaling_generated", chunks=X.numblocks[1], **case.info())
-        # A few seconds per call: three rounds, not pytest-benchmark's default five or more.
-        benchmark.pedantic(problem.gradients, args=(w, b), rounds=3, iterations=1)
+        # Tens of seconds per call on 2 cores (generating 10^9 normals): one round, the check above warmed up.
+        benchmark.pedantic(problem.gradients, args=(w, b), rounds=1, iterations=1)
     # ru_maxrss (KiB on Linux) is the peak of this whole pytest process: far below bytes_x shows that
     # the client never held X.
     benchmark.extra_info["client_peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
