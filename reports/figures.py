@@ -281,6 +281,7 @@ def scaling(results: Results, out: Path) -> Path | None:
     ax_eff.axhline(1.0, color="black", linewidth=1, label=f"as fast as {found[0].base.implementation}")
     ax_eff.set(title=f"efficiency = {found[0].base.implementation} time / Dask time",
                xlabel="Dask workers (single-threaded processes)", ylabel="efficiency (×, log scale; >1: Dask faster)")
+    ax_eff.set_ylim(top=1.5 * max(1.0, max(e.ratio for e in found)))  # the line at 1 clear of the frame
     ax_eff.legend(**LEGEND)
     return save(fig, out / "scaling.png", derive.machine_caption(results))
 
