@@ -22,6 +22,10 @@ M_VALUES = (10**2, 10**3, 10**4, 10**5, 10**6)
 N_VALUES = (1, 10, 100, 1000)
 DTYPES = ("float64", "float32")
 THREADS = tuple(sorted({1, CORES}))
+# The scaling benchmark (test_scaling.py): Dask on 1 and 2 worker processes, two caps on the bytes of X
+# per chunk, beside NumPy on one machine at the same (n, m); its sizes are per profile (Profile.scaling).
+SCALING_WORKERS = (1, 2)
+SCALING_CHUNK_BYTES = (16 * 2**20, 64 * 2**20)
 
 
 @dataclass(frozen=True)
@@ -34,15 +38,18 @@ class Profile:
     threads: tuple[int, ...]
     budget_s: float  # an implementation whose estimated call exceeds this is skipped, not run
     max_bytes: int  # X larger than this is skipped (generating and holding it would dominate)
+    scaling: tuple[tuple[int, int], ...] = ()  # (n, m) of the Dask scaling benchmark
+    generated: tuple[int, int] | None = None  # (n, m) made on the Dask workers, X never on the client
 
 
 PROFILES = {
     # About a minute on 2 cores for the pytest-benchmark sweep.
     "quick": Profile(m=(10**2, 10**3, 10**4), n=(10, 100), dtypes=("float64",), threads=(1,),
-                     budget_s=0.3, max_bytes=2**27),
+                     budget_s=0.3, max_bytes=2**27, scaling=((10, 10**5), (10, 10**6))),
     # The whole grid; at most ~15 minutes on 2 cores.
     "full": Profile(m=M_VALUES, n=N_VALUES, dtypes=DTYPES, threads=THREADS, budget_s=1.5,
-                    max_bytes=2**30),
+                    max_bytes=2**30, scaling=((10, 10**5), (10, 10**6), (100, 10**6), (10, 10**7)),
+                    generated=(10, 10**8)),
 }
 
 
@@ -112,6 +119,33 @@ def cases(prof: Profile | None = None) -> list[Case]:
     return [Case(name, n, m, dtype, threads)
             for n in prof.n for m in prof.m for dtype in prof.dtypes for threads in prof.threads
             for name in impls.names()]
+
+
+@dataclass(frozen=True)
+class ScalingCase(Case):
+    """A case of the scaling benchmark: Dask on `workers` processes (threads = workers), or NumPy on one."""
+
+    workers: int = 1
+    chunk_bytes: int | None = None  # Dask's cap on the bytes of X per chunk; None: X is not chunked
+
+    def __str__(self) -> str:
+        chunk = f"-w{self.workers}-chunk{self.chunk_bytes // 2**20}MiB" if self.chunk_bytes else ""
+        return f"{self.implementation}-n{self.n}-m{self.m}-t{self.threads}{chunk}"
+
+    def info(self) -> dict:
+        return {**super().info(), "workers": self.workers, "chunk_bytes": self.chunk_bytes}
+
+
+def scaling_cases(prof: Profile | None = None) -> tuple[list[ScalingCase], list[ScalingCase]]:
+    """NumPy at 1 thread and all cores, and Dask over workers × chunk caps, at the profile's scaling sizes.
+
+    Dask's cases go worker count first: the embedded cluster restarts only when the count changes.
+    """
+    prof = prof or profile()
+    numpy = [ScalingCase("numpy", n, m, threads=t) for n, m in prof.scaling for t in THREADS]
+    dask = [ScalingCase("dask", n, m, threads=k, workers=k, chunk_bytes=cap)
+            for k in SCALING_WORKERS for n, m in prof.scaling for cap in SCALING_CHUNK_BYTES]
+    return numpy, dask
 
 
 def available_memory() -> int:

@@ -133,6 +133,69 @@ def splits(records: list[Record], baseline: str) -> list[Split]:
     return out
 
 
+SCALING = "scaling"
+
+
+@dataclass(frozen=True)
+class Efficiency:
+    """A chunked (Dask) scaling record against the one-machine reference at the same (n, m)."""
+
+    record: Record
+    base: Record  # unchunked, fastest of its thread counts
+
+    @property
+    def ratio(self) -> float:
+        return self.base.median / self.record.median
+
+
+def scaling(results: Results) -> list[Record]:
+    """Records of the scaling benchmark (Dask and its NumPy reference), in run order."""
+    return [r for r in results.records if r.benchmark == SCALING]
+
+
+def one_machine(records: list[Record]) -> dict[tuple[int, int], Record]:
+    """At each (n, m), the fastest unchunked record (NumPy on one machine, best of its thread counts)."""
+    best: dict[tuple[int, int], Record] = {}
+    for r in records:
+        if r.chunk_bytes is None and ((r.n, r.m) not in best or r.median < best[(r.n, r.m)].median):
+            best[(r.n, r.m)] = r
+    return best
+
+
+def efficiencies(records: list[Record]) -> list[Efficiency]:
+    """Every chunked record against the one-machine best at its (n, m), where that was measured."""
+    base = one_machine(records)
+    found = [Efficiency(r, base[(r.n, r.m)]) for r in records if r.chunk_bytes is not None and (r.n, r.m) in base]
+    return sorted(found, key=lambda e: (e.record.n, e.record.m, e.record.chunk_bytes, e.record.workers))
+
+
+def format_bytes(nbytes: int | None) -> str:
+    """A chunk cap as '16 MiB' ('–' for none)."""
+    return "–" if nbytes is None else f"{nbytes / 2**20:.3g} MiB"
+
+
+def crossover_sentence(records: list[Record]) -> str:
+    """The smallest m at which Dask on its most workers matches the one-machine reference, or that it never does."""
+    found = efficiencies(records)
+    if not found:
+        return "No Dask scaling result has a one-machine reference at the same size."
+    workers = max(e.record.workers for e in found)
+    mine = [e for e in found if e.record.workers == workers]
+    base = mine[0].base.implementation
+    threads = ", ".join(str(t) for t in sorted({r.threads for r in records if r.chunk_bytes is None}))
+    wins = sorted((e.record.m, e.record.n, -e.ratio, e.record.chunk_bytes) for e in mine if e.ratio >= 1)
+    if wins:
+        m, n, ratio, cap = wins[0]
+        return (f"With {workers} workers, Dask first matches {base} on one machine (best of {threads} threads) "
+                f"at **m = {m:,}** (n = {n:,}, {format_bytes(cap)} chunks: efficiency {-ratio:.2f}); "
+                f"at every smaller m measured it is slower.")
+    best = max(mine, key=lambda e: e.ratio)
+    return (f"With {workers} workers, Dask **never matches** {base} on one machine (best of {threads} threads) "
+            f"in the measured range (m up to {max(e.record.m for e in mine):,}); its best efficiency is "
+            f"{best.ratio:.2f} at n = {best.record.n:,}, m = {best.record.m:,}, "
+            f"{format_bytes(best.record.chunk_bytes)} chunks.")
+
+
 def format_time(seconds: float | None) -> str:
     """A duration with a readable unit: 812 ns, 3.41 µs, 12.0 ms, 1.52 s."""
     if seconds is None:

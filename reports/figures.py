@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import matplotlib
@@ -243,10 +244,53 @@ def threads_split(results: Results, out: Path, baseline: str) -> Path | None:
     return save(fig, out / "threads.png", derive.machine_caption(results))
 
 
+def scaling_panels(ax_time, ax_eff, found: list[derive.Efficiency]) -> None:
+    """Dask time (left) and efficiency (right) against workers: colour per (n, m), line style per chunk cap."""
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    sizes = sorted({(e.record.n, e.record.m) for e in found})
+    caps = sorted({e.record.chunk_bytes for e in found})
+    for (n, m), color in zip(sizes, itertools.cycle(cycle)):
+        for cap, linestyle in zip(caps, itertools.cycle(("-", "--", ":"))):
+            line = sorted((e.record.workers, e) for e in found if (e.record.n, e.record.m, e.record.chunk_bytes)
+                          == (n, m, cap))
+            style = {"color": color, "linestyle": linestyle, "marker": "o", "markersize": 4,
+                     "label": f"n={n:,} m={m:,}, {derive.format_bytes(cap)} chunks"}
+            ax_time.plot([k for k, _ in line], [e.record.median for _, e in line], **style)
+            ax_eff.plot([k for k, _ in line], [e.ratio for _, e in line], **style)
+        base = next(e.base for e in found if (e.record.n, e.record.m) == (n, m))
+        ax_time.axhline(base.median, color=color, linestyle=(0, (1, 3)), linewidth=1)
+    workers = sorted({e.record.workers for e in found})
+    for ax in (ax_time, ax_eff):
+        ax.set_xticks(workers, [str(k) for k in workers])
+        ax.set_xlim(workers[0] - 0.3, workers[-1] + 0.3)
+        ax.set_yscale("log")
+        ax.grid(True, which="both", alpha=0.3)
+
+
+def scaling(results: Results, out: Path) -> Path | None:
+    """Figure 8: Dask's time per gradient and its efficiency against NumPy on one machine, vs workers."""
+    found = derive.efficiencies(derive.scaling(results))
+    if not found:
+        return None
+    threads = sorted({r.threads for r in derive.scaling(results) if r.chunk_bytes is None})
+    base = f"{found[0].base.implementation} on one machine, best of {', '.join(map(str, threads))} threads"
+    fig, (ax_time, ax_eff) = new_figure(2, f"Dask scaling over worker processes, against {base}", width=5.2)
+    scaling_panels(ax_time, ax_eff, found)
+    ax_time.set(title=f"Dask time per gradient (dotted: {found[0].base.implementation})",
+                xlabel="Dask workers (single-threaded processes)", ylabel=TIME_LABEL)
+    ax_eff.axhline(1.0, color="black", linewidth=1, label=f"as fast as {found[0].base.implementation}")
+    ax_eff.set(title=f"efficiency = {found[0].base.implementation} time / Dask time",
+               xlabel="Dask workers (single-threaded processes)", ylabel="efficiency (×, log scale; >1: Dask faster)")
+    ax_eff.set_ylim(top=1.5 * max(1.0, max(e.ratio for e in found)))  # the line at 1 clear of the frame
+    ax_eff.legend(**LEGEND)
+    return save(fig, out / "scaling.png", derive.machine_caption(results))
+
+
 def draw_all(results: Results, out: Path, baseline: str) -> dict[str, Path]:
     """Every figure the data supports, by name; figures without data are left out."""
     made = {"time_vs_m": time_vs_m(results, out), "time_vs_n": time_vs_n(results, out),
             "speedup_heatmap": speedup_heatmap(results, out, baseline),
             "headline": headline_bars(results, out, baseline), "history": history(results, out),
-            "roofline": roofline(results, out), "threads": threads_split(results, out, baseline)}
+            "roofline": roofline(results, out), "threads": threads_split(results, out, baseline),
+            "scaling": scaling(results, out)}
     return {name: path for name, path in made.items() if path is not None}

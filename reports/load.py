@@ -23,7 +23,7 @@ class ReportInputError(Exception):
 class Record:
     """One measured case: what was timed, its size, and the per-call time statistics in seconds."""
 
-    benchmark: str  # "gradients" | "train" | "prepare"
+    benchmark: str  # "gradients" | "train" | "prepare" | "scaling" | "scaling_generated"
     implementation: str
     n: int
     m: int
@@ -39,11 +39,15 @@ class Record:
     source: str = "pytest-benchmark"
     commit: str | None = None
     date: int | None = None  # asv: commit date in ms since the epoch
+    workers: int = 1  # processes (Dask's workers in the scaling benchmark); one machine, one process otherwise
+    chunk_bytes: int | None = None  # cap on the bytes of X per chunk (Dask); None: X not chunked
+    chunks: int = 1  # how many chunks X was split into
 
     @property
     def case(self) -> tuple:
         """The point of the grid this record measures."""
-        return (self.benchmark, self.implementation, self.n, self.m, self.dtype, self.threads)
+        return (self.benchmark, self.implementation, self.n, self.m, self.dtype, self.threads, self.workers,
+                self.chunk_bytes)
 
 
 @dataclass
@@ -83,7 +87,9 @@ def pytest_record(entry: dict, path: Path) -> Record:
             n=int(info["n"]), m=int(info["m"]), dtype=str(info["dtype"]), threads=int(info["threads"]),
             bytes_x=int(info.get("bytes_x") or 0), median=float(stats["median"]),
             q1=float(stats["q1"]), q3=float(stats["q3"]), min=float(stats["min"]), max=float(stats["max"]),
-            rounds=int(stats["rounds"]))
+            rounds=int(stats["rounds"]), workers=int(info.get("workers", 1)),
+            chunk_bytes=None if info.get("chunk_bytes") is None else int(info["chunk_bytes"]),
+            chunks=int(info.get("chunks", 1)))
     except (KeyError, TypeError, ValueError) as exc:
         name = entry.get("name", "?") if isinstance(entry, dict) else "?"
         raise ReportInputError(f"{path}: benchmark {name!r} lacks this suite's fields ({exc})") from None

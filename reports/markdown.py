@@ -17,6 +17,8 @@ FIGURE_TEXT = {
                 "machine's measured streaming-read bandwidth, a limit for any gradient that reads X once.",
     "threads": "Speedup from vectorization (one thread, against the baseline) and from cores "
                "(the same implementation on all cores against one).",
+    "scaling": "Dask on 1 and 2 worker processes at two chunk caps: time per gradient (left; dotted lines: "
+               "NumPy on one machine) and efficiency = NumPy time / Dask time (right; above 1, Dask is faster).",
     "history": "asv results: median time per gradient at the headline size for each benchmarked commit.",
 }
 
@@ -72,6 +74,24 @@ def splits_table(results: Results, baseline: str) -> str:
                   "cores (t vs 1 thread)", "both"], rows) if rows else ""
 
 
+def scaling_section(results: Results) -> str:
+    """Dask against NumPy on one machine: the crossover sentence and a row per (n, m, chunk cap, workers)."""
+    records = derive.scaling(results)
+    found = derive.efficiencies(records)
+    if not found:
+        return ""
+    rows = [[f"{e.record.n:,}", f"{e.record.m:,}", derive.format_bytes(e.record.chunk_bytes), str(e.record.chunks),
+             str(e.record.workers), derive.format_time(e.record.median),
+             f"{derive.format_time(e.base.median)} (t={e.base.threads})", f"{e.ratio:.2f}"] for e in found]
+    text = [derive.crossover_sentence(records),
+            table(["n", "m", "chunk cap", "chunks", "workers", "dask median", "numpy median (threads)", "efficiency"],
+                  rows)]
+    text += [f"Generated on the workers (X of {r.bytes_x / 1e9:.3g} GB never on the client): n = {r.n:,}, "
+             f"m = {r.m:,}, {r.chunks} chunks, {r.workers} workers: {derive.format_time(r.median)} per gradient."
+             for r in results.records if r.benchmark == "scaling_generated"]
+    return "\n\n".join(text)
+
+
 def machine_section(results: Results) -> str:
     """Machine and environment as a bullet list (pytest-benchmark's logreg block, else asv's machine)."""
     info = results.machine.get("logreg") or {}
@@ -93,7 +113,7 @@ def machine_section(results: Results) -> str:
 def other_table(results: Results) -> str:
     """Train and prepare records (not per-gradient), if any."""
     rows = [[r.benchmark, r.implementation, f"{r.n:,}", f"{r.m:,}", derive.format_time(r.median), *spread(r)]
-            for r in results.records if r.benchmark != "gradients"]
+            for r in results.records if r.benchmark in ("train", "prepare")]
     return table(["benchmark", "implementation", "n", "m", "median", "IQR (q1 – q3)", "min – max"], rows) \
         if rows else ""
 
@@ -134,6 +154,8 @@ def report(results: Results, figures: dict[str, Path], baseline: str, failures: 
     ]
     if splits := splits_table(results, baseline):
         parts += ["## Vectorization versus cores", splits]
+    if scaling := scaling_section(results):
+        parts += ["## Dask scaling", scaling]
     if other := other_table(results):
         parts += ["## Training and preparation", other]
     parts += ["## Figures", figures_section(figures)]

@@ -192,3 +192,50 @@ def test_run_survives_a_failing_case_and_reports_it(tmp_path, capsys):
     assert "FAILED" in out and "test_fails_on_purpose" in out and "ZeroDivisionError" in out
     assert "2/2" in err  # the progress line counted both cases
     assert "test_fails_on_purpose" in (run / "report.md").read_text()
+
+
+SCALING_JSON = DATA / "pytest-benchmark-scaling.json"
+
+
+def expected_efficiencies() -> dict[tuple, float]:
+    """NumPy's best median over its thread counts / Dask's median at the same (n, m), from the raw JSON."""
+    entries = [(e["extra_info"], e["stats"]["median"]) for e in json.loads(SCALING_JSON.read_text())["benchmarks"]
+               if e["extra_info"]["benchmark"] == "scaling"]
+    best: dict[tuple, float] = {}
+    for i, median in entries:
+        if i["chunk_bytes"] is None:
+            best[(i["n"], i["m"])] = min(best.get((i["n"], i["m"]), float("inf")), median)
+    return {(i["n"], i["m"], i["chunk_bytes"], i["chunks"], i["workers"]): best[(i["n"], i["m"])] / median
+            for i, median in entries if i["chunk_bytes"] is not None}
+
+
+def test_scaling_figure_and_table_hold_the_efficiencies(tmp_path, capsys):
+    """A recorded Dask scaling run: scaling.png is drawn and each table row holds NumPy best / Dask median."""
+    code, run, _ = draw([str(SCALING_JSON)], tmp_path / "runs", capsys)
+    assert code == 0
+    assert_picture(run / "scaling.png")
+    text = (run / "report.md").read_text()
+    expected = expected_efficiencies()
+    assert len(expected) == 8 and {k[-1] for k in expected} == {1, 2}
+    for (n, m, cap, chunks, workers), ratio in expected.items():
+        prefix = f"| {n:,} | {m:,} | {derive.format_bytes(cap)} | {chunks} | {workers} |"
+        row = next(line for line in text.splitlines() if line.startswith(prefix))
+        assert row.endswith(f"| {ratio:.2f} |")
+    wins = sorted(k[1] for k, ratio in expected.items() if k[-1] == 2 and ratio >= 1)
+    sentence = derive.crossover_sentence(derive.scaling(load([SCALING_JSON])))
+    assert sentence in text
+    assert (f"at **m = {wins[0]:,}**" in sentence) if wins else ("**never matches**" in sentence)
+
+
+def test_gradient_figures_ignore_scaling_records():
+    """Scaling records stay out of the gradient figures, tables and headline; only scaling.png uses them."""
+    alone, both = load([PYTEST_JSON]), load([PYTEST_JSON, SCALING_JSON])
+    assert len(derive.scaling(both)) == len(json.loads(SCALING_JSON.read_text())["benchmarks"])
+    assert derive.gradients(both) == derive.gradients(alone)
+    assert markdown.times_table(both, "double_loop") == markdown.times_table(alone, "double_loop")
+    assert markdown.other_table(both) == markdown.other_table(alone)
+
+
+def test_only_the_scaling_figure_without_gradient_records(tmp_path):
+    """A scaling-only run draws scaling.png and none of the gradient figures."""
+    assert set(figures.draw_all(load([SCALING_JSON]), tmp_path, "double_loop")) == {"scaling"}
