@@ -93,6 +93,16 @@ def bandwidth(results: Results) -> float | None:
     return float(value) if isinstance(value, int | float) and value > 0 else None
 
 
+def bandwidth_by_threads(results: Results) -> dict[int, float]:
+    """Read bandwidth measured with each thread count (empty when the run recorded none)."""
+    info = results.machine.get("logreg") if isinstance(results.machine, dict) else None
+    found = info.get("read_bandwidth_gbs_by_threads") if isinstance(info, dict) else None
+    if not isinstance(found, dict):
+        return {}
+    return {int(k): float(v) for k, v in found.items()
+            if str(k).isdigit() and isinstance(v, int | float) and v > 0}
+
+
 def achieved_gbs(r: Record) -> float:
     """Bytes of X read per second of one gradient, in GB/s (X is read at least once per call)."""
     return r.bytes_x / r.median / 1e9

@@ -12,7 +12,7 @@ matplotlib.use("Agg")  # files only, never a window; set before pyplot is import
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.colors import LogNorm  # noqa: E402
-from matplotlib.ticker import NullFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
 from reports import derive  # noqa: E402
 from reports.load import Record, Results  # noqa: E402
@@ -202,24 +202,51 @@ def history(results: Results, out: Path) -> Path | None:
 
 
 def roofline(results: Results, out: Path) -> Path | None:
-    """Figure 6: achieved GB/s (bytes of X / median time) against size, with the measured read limit."""
+    """Figure 6: achieved GB/s (bytes of X / median time) against size, a panel per thread count.
+
+    Colour is the implementation, solid/dashed the dtype; each panel's dotted line is the read
+    bandwidth measured with that many threads, the dash-dotted one the machine's limit (all cores).
+    """
     gbs = derive.bandwidth(results)
     records = [r for r in derive.gradients(results) if r.bytes_x > 0]
     if gbs is None or not records:
         return None
-    style = Style(records)
-    fig, (ax,) = new_figure(1, "Achieved read bandwidth of X per gradient vs size of X", width=6.8)
-    for key in derive.variants(records):
-        for i, n in enumerate(sorted({r.n for r in records})):  # one line per n: m grows along it
-            mine = sorted((r.bytes_x, derive.achieved_gbs(r)) for r in records
-                          if derive.variant_key(r) == key and r.n == n)
-            if mine:
-                ax.plot(*zip(*mine, strict=True), **{**style(key), "label": style(key)["label"] if i == 0 else None})
-    ax.axhline(gbs, color="black", linestyle=":", label=f"measured read bandwidth {gbs:.3g} GB/s")
-    ax.set(xscale="log", yscale="log", xlabel="bytes of X (B)", ylabel="achieved GB/s (bytes of X / median time)")
-    ax.grid(True, alpha=0.3)
-    ax.legend(**LEGEND)
+    style, by_threads = Style(records), derive.bandwidth_by_threads(results)
+    threads = sorted({r.threads for r in records})
+    fig, axes = new_figure(len(threads), "Achieved read bandwidth of X per gradient vs size of X", width=5.0)
+    for ax, t in zip(axes, threads, strict=True):
+        mine = [r for r in records if r.threads == t]
+        for name, dtype, _ in derive.variants(mine):
+            for n in sorted({r.n for r in mine}):  # one line per n: m grows along it
+                line = sorted((r.bytes_x / 1e6, derive.achieved_gbs(r)) for r in mine
+                              if (r.implementation, r.dtype, r.n) == (name, dtype, n))
+                if line:
+                    ax.plot(*zip(*line, strict=True), color=style.colors[name], marker="o", markersize=4,
+                            linestyle="-" if dtype == derive.REFERENCE_DTYPE else "--",
+                            markerfacecolor=None if dtype == derive.REFERENCE_DTYPE else "none")
+        if t in by_threads:
+            ax.axhline(by_threads[t], color="black", linestyle=":", linewidth=1.2)
+        ax.axhline(gbs, color="black", linestyle="-.", linewidth=0.8)
+        ax.set(xscale="log", yscale="log", title=f"{t} thread{'s' if t > 1 else ''}",
+               xlabel="size of X (MB)", ylabel="achieved GB/s (bytes of X / median time)")
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.grid(True, which="major", alpha=0.3)
+    axes[-1].legend(handles=roofline_legend(style, records, gbs, by_threads), **LEGEND)
     return save(fig, out / "roofline.png", derive.machine_caption(results))
+
+
+def roofline_legend(style: Style, records: list[Record], gbs: float, by_threads: dict[int, float]) -> list:
+    """Legend entries: one per implementation, one per dtype, the bandwidth lines."""
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=style.colors[name], marker="o", label=name)
+               for name in derive.implementations(records)]
+    handles += [Line2D([], [], color="0.4", linestyle="-" if d == derive.REFERENCE_DTYPE else "--", label=d)
+                for d in sorted({r.dtype for r in records}, key=lambda d: d != derive.REFERENCE_DTYPE)]
+    if by_threads:
+        handles.append(Line2D([], [], color="black", linestyle=":", label="read bandwidth, this many threads"))
+    handles.append(Line2D([], [], color="black", linestyle="-.", label=f"one-read limit: {gbs:.3g} GB/s"))
+    return handles
 
 
 def threads_split(results: Results, out: Path, baseline: str) -> Path | None:
@@ -230,14 +257,17 @@ def threads_split(results: Results, out: Path, baseline: str) -> Path | None:
     if not found:
         return None
     fig, (ax,) = new_figure(1, f"Where the speedup comes from at n = {size[0]:,}, m = {size[1]:,}",
-                            width=max(6.4, 1.3 * len(found)))
+                            width=max(6.4, 1.0 * len(found)))
     x = np.arange(len(found))
     vec = [s.vectorization or np.nan for s in found]
     cores = [s.cores for s in found]
     bar_labels(ax, ax.bar(x - 0.2, vec, 0.4, label=f"vectorization: {baseline} / this, both 1 thread"), vec)
     bar_labels(ax, ax.bar(x + 0.2, cores, 0.4, label="cores: this at 1 thread / this at t threads"), cores)
-    ax.set_xticks(x, [f"{s.implementation}\n{s.dtype} t={s.threads}" for s in found])
+    ax.set_xticks(x, [f"{s.implementation} {s.dtype}, t={s.threads}" for s in found], rotation=30, ha="right")
     ax.set(yscale="log", ylabel="speedup (×, log scale)")
+    times = FuncFormatter(lambda v, _: f"×{v:g}")  # ×0.9, not 9×10⁻¹
+    ax.yaxis.set_major_formatter(times)
+    ax.yaxis.set_minor_formatter(times)
     ax.axhline(1.0, color="0.5", linewidth=0.8)
     ax.margins(y=0.15)
     ax.legend(**LEGEND)
