@@ -30,12 +30,12 @@ Rows per sweep. Each pass sweeps ROWS = 16 rows of the block together (the loops
 out: 16 named row views, 16 independent dot-product accumulators). The n row segments of a block
 are separate memory streams whose starts the prefetcher cannot guess; 16 streams in flight
 instead of 4 hide more of that latency, and z/dz go through L1 a quarter as often. Measured on
-this shared 2-core machine (/tmp-style A/B script in the commit message: one process, order
-rotated each repeat, median of 15), 4 → 16 rows: n=1000, m=1e5 float64, 1 thread 87 → 72 ms
-(min 61 → 52), 2 threads 155 → 112 ms; n=100, m=1e6 float64 unchanged at 1 thread (89 vs 98 ms
-median, 61 vs 60 min: noise), 2 threads 191 → 128 ms. 8 rows was in between. The machine was
-loaded by other jobs throughout (read bandwidth 17–28 GB/s instead of 35), so absolute times
-are high; only the same-process ratios mean anything.
+this shared 2-core machine (one process, order rotated each repeat, median of 11, float64),
+4 → 16 rows: n=1000, m=1e5: 1 thread 63 → 53 ms, 2 threads 132 → 102 ms; n=100, m=1e6:
+unchanged (1 thread 63 vs 63 ms). 8 rows was in between. Pipelining (dw of block k in the same
+row sweep as z of block k+1) was no better at 1 thread (60 vs 55 ms at n=1000) and was dropped.
+Other jobs loaded the machine throughout (read bandwidth 16–30 GB/s instead of 35), so absolute
+times are high; only the same-process ratios mean anything.
 
 Determinism. The m examples are split statically into one contiguous chunk per thread
 (``numba.get_num_threads()`` chunks, the same boundaries on every call); each chunk accumulates
