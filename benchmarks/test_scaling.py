@@ -21,7 +21,7 @@ GENERATED = [grid.ScalingCase("dask", *PROFILE.generated, threads=k, workers=k)
              for k in grid.SCALING_WORKERS[-1:]] if PROFILE.generated else []
 
 
-def time_gradient(benchmark, case, problem, w, b, chunks: int) -> None:
+def measure_gradient(benchmark, case, problem, w, b, chunks: int) -> None:
     """Time problem.gradients with the scaling benchmark's group and extra_info."""
     benchmark.group = f"scaling n={case.n} m={case.m}"
     benchmark.extra_info.update(benchmark="scaling", chunks=chunks, **case.info())
@@ -46,7 +46,7 @@ def test_scaling_numpy(benchmark, skip_case, case):
     if reason := case.skip_reason(PROFILE):
         skip_case(case, "scaling", reason)
     with impls.limit_threads(case.threads):
-        time_gradient(benchmark, case, *grid.checked_problem(case), chunks=1)
+        measure_gradient(benchmark, case, *grid.checked_problem(case), chunks=1)
 
 
 @pytest.mark.parametrize("case", DASK_CASES, ids=str)
@@ -56,7 +56,7 @@ def test_scaling_dask(benchmark, skip_case, case):
         skip_case(case, "scaling", reason)
     with impls.limit_threads(case.workers), chunk_cap(case.chunk_bytes):
         problem, w, b = grid.checked_problem(case)
-        time_gradient(benchmark, case, problem, w, b, chunks=problem.data[0].numblocks[1])
+        measure_gradient(benchmark, case, problem, w, b, chunks=problem.data[0].numblocks[1])
 
 
 def blockwise_numpy(X, Y, w: np.ndarray, b: float) -> np.ndarray:

@@ -60,3 +60,20 @@ def test_checked_problem_refuses_a_wrong_result(monkeypatch):
     with pytest.raises(AssertionError, match="differs from numpy"):
         grid.checked_problem(case)
     assert good.shape == (3, 50)
+
+
+def test_pytest_benchmark_modules_hold_no_asv_benchmarks():
+    """asv imports every module of benchmarks/ and runs any time_*/mem_*/… it finds there."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import benchmarks
+
+    prefixes = ("time_", "timeraw_", "mem_", "peakmem_", "track_")
+    for info in pkgutil.iter_modules(benchmarks.__path__):
+        if info.name.startswith("bench_"):
+            continue
+        module = importlib.import_module(f"benchmarks.{info.name}")
+        names = [name for name, _ in inspect.getmembers(module) if name.startswith(prefixes)]
+        assert names == [], f"benchmarks/{info.name}.py would give asv benchmarks: {names}"
