@@ -25,6 +25,10 @@ pushes out of L2 is re-read from L3 (2 threads × 2 MiB ≪ 32 MiB), and the row
 long enough to stream. B = BLOCK_BYTES/(n·itemsize), a multiple of 16, at least 256 examples
 (2 KiB row segments even for very large n; the block then grows beyond 2 MiB) and at most 8192
 (the z/dz buffer stays at 64 KiB). E.g. float64: n=1000: B=256; n=100: B=2608; n=10: B=8192.
+Pass 2 walks the rows last-first: the rows pass 1 read last are the ones still in L2, and with
+LRU a forward walk would evict them while re-fetching the first rows from L3. At n=1000,
+m=1e5, 2 threads (back-to-back calls, median of 32, same process) that took 32.9 ms to 29.3 ms;
+at n=100, m=1e6 39.3 -> 38.0 ms; n=10 unchanged (the block fits L2 there).
 
 Rows per sweep. Each pass sweeps ROWS = 16 rows of the block together (the loops are written
 out: 16 named row views, 16 independent dot-product accumulators). The n row segments of a block
@@ -113,11 +117,21 @@ def _z_block(w, b, X, lo, hi, z):
 
 @numba.njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _dw_block(X, lo, hi, dz, dw):
-    """dw[j] += Σ_k X[j, lo+k]·dz[k], ROWS rows per sweep (dz loaded once for ROWS dot products)."""
+    """dw[j] += Σ_k X[j, lo+k]·dz[k], ROWS rows per sweep (dz loaded once for ROWS dot products), last rows first."""
     n = X.shape[0]
     nb = hi - lo
     nr = n - n % ROWS
-    for j in range(0, nr, ROWS):
+    # Last rows first: pass 1 read them last, so they are the part of the block still in L2;
+    # forward order would re-fetch the oldest rows from L3 and push the rest out of L2 before
+    # reaching them (LRU). Measured at n=1000, m=1e5, 2 threads: 32.9 -> 29.3 ms.
+    for j in range(n - 1, nr - 1, -1):
+        row = X[j, lo:hi]
+        acc = 0.0
+        for k in range(nb):
+            acc += row[k] * dz[k]
+        dw[j] += acc
+    for g in range(nr // ROWS - 1, -1, -1):
+        j = g * ROWS
         r0, r1, r2, r3 = X[j + 0, lo:hi], X[j + 1, lo:hi], X[j + 2, lo:hi], X[j + 3, lo:hi]
         r4, r5, r6, r7 = X[j + 4, lo:hi], X[j + 5, lo:hi], X[j + 6, lo:hi], X[j + 7, lo:hi]
         r8, r9, r10, r11 = X[j + 8, lo:hi], X[j + 9, lo:hi], X[j + 10, lo:hi], X[j + 11, lo:hi]
@@ -157,12 +171,6 @@ def _dw_block(X, lo, hi, dz, dw):
         dw[j + 13] += a13
         dw[j + 14] += a14
         dw[j + 15] += a15
-    for j in range(nr, n):
-        row = X[j, lo:hi]
-        acc = 0.0
-        for k in range(nb):
-            acc += row[k] * dz[k]
-        dw[j] += acc
 
 
 @numba.njit(cache=True, nogil=True, fastmath=_FASTMATH)
