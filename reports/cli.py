@@ -22,7 +22,10 @@ from reports.progress import PROGRESS_ENV
 
 ROOT = Path(__file__).resolve().parent.parent  # the project checkout: benchmarks/ lives here
 RUNS = ROOT / "reports" / "runs"
+# The grid's one profile switch (benchmarks/grid.py), named here rather than imported: reports
+# read results and never import benchmark code. tests/test_grid.py keeps the two in step.
 PROFILE_ENV = "LOGREG_BENCH_PROFILE"
+PROFILES = ("quick", "full")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -30,7 +33,7 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m reports", description=__doc__.splitlines()[0])
     sub = top.add_subparsers(dest="command")
     run = sub.add_parser("run", help="run the benchmark sweep (pytest-benchmark), then draw the report")
-    run.add_argument("--profile", choices=("quick", "full"), help=f"grid profile (sets {PROFILE_ENV})")
+    run.add_argument("--profile", choices=PROFILES, help=f"grid profile (sets {PROFILE_ENV})")
     top.epilog = sub.choices["run"].epilog = "Arguments after -- go to pytest, e.g. -- -k numpy"
     draw = sub.add_parser("draw", help="draw the report from existing result files")
     draw.add_argument("files", nargs="*", type=Path, metavar="FILE", help="pytest-benchmark JSON files")

@@ -77,3 +77,11 @@ def test_pytest_benchmark_modules_hold_no_asv_benchmarks():
         module = importlib.import_module(f"benchmarks.{info.name}")
         names = [name for name, _ in inspect.getmembers(module) if name.startswith(prefixes)]
         assert names == [], f"benchmarks/{info.name}.py would give asv benchmarks: {names}"
+
+
+def test_report_command_uses_the_grids_profile_switch():
+    """`python -m reports --profile` sets the grid's variable and offers exactly the grid's profiles."""
+    from reports import cli
+
+    assert cli.PROFILE_ENV == grid.PROFILE_ENV
+    assert cli.PROFILES == tuple(grid.PROFILES)
