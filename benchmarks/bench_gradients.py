@@ -4,6 +4,7 @@ asv calls ``setup`` once per parameter combination and repeat, so everything exp
 cached (``grid.data``); combinations a profile skips raise NotImplementedError and show as n/a.
 """
 
+import statistics
 from contextlib import ExitStack
 
 import impls
@@ -102,3 +103,35 @@ class Roofline:
     def track_read_bandwidth(self, threads):
         with impls.limit_threads(threads):
             return roofline.read_bandwidth_gbs()["gbs"]
+
+
+class FusedTargets:
+    """numba_parallel against numpy and the one-read limit, timed interleaved with the probe (full profile).
+
+    Ratios, not times, so a commit's value means the same on a quieter or busier machine: each
+    is the median over rounds of a ratio formed within one round (see roofline.interleaved).
+    One setup_cache measures every size once; both tracks read it.
+    """
+
+    params = ([f"n{n}-m{m}" for n, m in grid.ROOFLINE_SIZES],)
+    param_names = ("size",)
+    processes = 1
+    timeout = 900
+
+    def setup_cache(self):
+        if grid.profile_name() != "full":
+            return {}
+        return {f"n{n}-m{m}": roofline.fused_targets(n, m) for n, m in grid.ROOFLINE_SIZES}
+
+    def setup(self, found, size):
+        if size not in found:
+            raise NotImplementedError(f"X of 800 MB: {grid.PROFILE_ENV}=full only")
+
+    def track_speedup_over_numpy(self, found, size):
+        return statistics.median(found[size]["speedup"])
+
+    def track_times_one_read_limit(self, found, size):
+        return statistics.median(found[size]["times_limit"])
+
+    track_speedup_over_numpy.unit = "× (numpy time / numba_parallel time)"
+    track_times_one_read_limit.unit = "× (time / one read of X at the probe's bandwidth)"

@@ -5,15 +5,25 @@ import pytest
 from benchmarks import environment
 
 _SKIPS = pytest.StashKey[list]()
+_START_BANDWIDTH = pytest.StashKey[dict]()
 
 
 def pytest_configure(config):
     config.stash[_SKIPS] = []
 
 
+def pytest_sessionstart(session):
+    """Read bandwidth before the first case too, when cases will be timed: the record keeps both ends."""
+    config = session.config
+    disabled = config.getoption("benchmark_disable") and not config.getoption("benchmark_enable")
+    skipped = config.getoption("benchmark_skip") and not config.getoption("benchmark_only")
+    if not (disabled or skipped):
+        config.stash[_START_BANDWIDTH] = environment.read_bandwidth()
+
+
 def pytest_benchmark_update_machine_info(config, machine_info):
-    """CPU, cores, BLAS and its threads, versions: recorded once for the whole run."""
-    machine_info["logreg"] = environment.machine_record()
+    """CPU, cores, BLAS and its threads, versions, read bandwidth: recorded once for the whole run."""
+    machine_info["logreg"] = environment.machine_record(start=config.stash.get(_START_BANDWIDTH, None))
 
 
 def pytest_benchmark_update_json(config, benchmarks, output_json):

@@ -33,19 +33,31 @@ def versions() -> dict[str, str]:
     return found
 
 
-def machine_record() -> dict:
-    """CPU model, cores, BLAS libraries, Numba threads, versions, profile, and read bandwidth.
-
-    The bandwidth is measured here, in the same run as the benchmarks, for each thread count of
-    the grid (1 and all cores); the largest is the machine's one-read limit that every timing is compared with.
-    """
+def read_bandwidth() -> dict[str, float]:
+    """Read GB/s for each thread count of the grid (1 and all cores), whatever the profile."""
     from benchmarks import grid, roofline
 
+    return roofline.bandwidth_by_threads(grid.THREADS)
+
+
+def machine_record(start: dict[str, float] | None = None) -> dict:
+    """CPU model, cores, BLAS libraries, Numba threads, versions, profile, and read bandwidth.
+
+    The bandwidth is measured here, in the same run as the benchmarks (at its end), for each
+    thread count; ``start`` is the same measurement from the run's beginning, when there was one.
+    Per thread count the larger reading is kept, and the largest of those is the machine's one-read
+    limit that every timing is compared with: a limit taken from a slow moment would flatter them.
+    """
+    from benchmarks import grid
+
     threads = impls.thread_info()
-    by_threads = roofline.bandwidth_by_threads(grid.THREADS)  # 1 and all cores, whatever the profile
+    end = read_bandwidth()
+    samples = {"start": start, "end": end} if start else {"end": end}
+    by_threads = {k: max(s.get(k, 0.0) for s in samples.values()) for k in end}
     return {"cpu_model": cpu_model(), "cores": os.cpu_count(), "numba_threads": threads["numba_threads"],
             "blas": threads["blas"], "versions": versions(), "profile": grid.profile_name(),
-            "read_bandwidth_gbs": max(by_threads.values()), "read_bandwidth_gbs_by_threads": by_threads}
+            "read_bandwidth_gbs": max(by_threads.values()), "read_bandwidth_gbs_by_threads": by_threads,
+            "read_bandwidth_samples": samples}
 
 
 def unavailable() -> dict[str, str]:

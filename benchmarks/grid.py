@@ -8,6 +8,7 @@ LOGREG_BENCH_PROFILE=quick|full (default quick), the one switch for asv, pytest 
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -22,6 +23,9 @@ M_VALUES = (10**2, 10**3, 10**4, 10**5, 10**6)
 N_VALUES = (1, 10, 100, 1000)
 DTYPES = ("float64", "float32")
 THREADS = tuple(sorted({1, CORES}))
+# Where X (800 MB in float64) dwarfs every cache, so reading it bounds a gradient: the sizes at
+# which numba_parallel is set against numpy and the one-read limit (python -m benchmarks.roofline).
+ROOFLINE_SIZES = ((1000, 10**5), (100, 10**6), (10, 10**6))
 # The scaling benchmark (test_scaling.py): Dask on 1 and 2 worker processes, two caps on the bytes of X
 # per chunk, beside NumPy on one machine at the same (n, m); its sizes are per profile (Profile.scaling).
 SCALING_WORKERS = (1, 2)
@@ -171,11 +175,26 @@ RTOL = {"float64": 1e-9, "float32": 1e-4}
 ATOL = {"float64": 1e-12, "float32": 1e-5}  # dw entries near 0 make a purely relative bound meaningless
 
 
+# After a multi-threaded call, idle pool threads keep spinning for a while before they sleep
+# (OpenBLAS's default is 2**28 cycles, ~0.1 s), taking a core from whatever runs next. On this
+# 2-core machine a probe right after a 2-thread numpy gradient read 13-31 GB/s instead of 26-34,
+# and numba_parallel took 53-86 ms instead of 32-45 (n=1000, m=1e5), until the pools went quiet.
+SETTLE_S = 0.25
+
+
+def settle(threads: int = CORES) -> None:
+    """Wait for spinning pool threads to go idle before a timing (no wait when only one thread ran)."""
+    if threads > 1:
+        time.sleep(SETTLE_S)
+
+
 def checked_problem(case: Case) -> tuple[impls.Problem, np.ndarray, float]:
     """Prepared data for a case, warmed up and verified against numpy before anything is timed.
 
     A wrong implementation must not produce a timing: a mismatch raises AssertionError.
-    The first call also compiles JIT code, which therefore stays out of the timings.
+    The first call also compiles JIT code, which therefore stays out of the timings. When the
+    profile runs several threads it then settles, so no pool spun up by the check (or by the
+    previous case) shares the cores with the timing.
     """
     d = data(case.n, case.m, case.dtype)
     w, b = start(case.n)
@@ -185,4 +204,5 @@ def checked_problem(case: Case) -> tuple[impls.Problem, np.ndarray, float]:
     for label, g, e in zip(("dw", "db", "cost"), got, want, strict=True):
         np.testing.assert_allclose(g, e, rtol=RTOL[case.dtype], atol=ATOL[case.dtype],
                                    err_msg=f"{case}: {label} differs from numpy")
+    settle(max(profile().threads))  # the check ran numpy; a previous case may have run 2 threads
     return problem, w, b

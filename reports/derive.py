@@ -103,6 +103,21 @@ def bandwidth_by_threads(results: Results) -> dict[int, float]:
             if str(k).isdigit() and isinstance(v, int | float) and v > 0}
 
 
+def bandwidth_drift(results: Results) -> float | None:
+    """Largest relative change of a thread count's read bandwidth from the run's start to its end.
+
+    None when the run did not measure both ends (older results, asv).
+    """
+    info = results.machine.get("logreg") if isinstance(results.machine, dict) else None
+    samples = info.get("read_bandwidth_samples") if isinstance(info, dict) else None
+    if not isinstance(samples, dict) or not all(isinstance(samples.get(k), dict) for k in ("start", "end")):
+        return None
+    changes = [abs(samples["end"][k] - v) / min(v, samples["end"][k]) for k, v in samples["start"].items()
+               if isinstance(v, int | float) and isinstance(samples["end"].get(k), int | float)
+               and min(v, samples["end"][k]) > 0]
+    return max(changes, default=None)
+
+
 def achieved_gbs(r: Record) -> float:
     """Bytes of X read per second of one gradient, in GB/s (X is read at least once per call)."""
     return r.bytes_x / r.median / 1e9

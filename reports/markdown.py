@@ -8,6 +8,8 @@ from pathlib import Path
 from reports import derive
 from reports.load import Record, Results
 
+DRIFT_WARN = 0.15  # a start-to-end change of the read bandwidth worth a warning in the report
+
 FIGURE_TEXT = {
     "headline": "Speedup of every implementation at the headline size (log scale; 1 = as fast as the baseline).",
     "time_vs_m": "Median time per gradient against m, one panel per n; bars show the interquartile range.",
@@ -105,7 +107,17 @@ def machine_section(results: Results) -> str:
         lines.append(f"- Versions: {versions}")
     gbs = derive.bandwidth(results)
     if gbs:
-        lines.append(f"- Measured streaming-read bandwidth: {gbs:.3g} GB/s")
+        by_threads = ", ".join(f"{t} thread{'s' if t > 1 else ''}: {v:.3g}"
+                               for t, v in sorted(derive.bandwidth_by_threads(results).items()))
+        suffix = f" ({by_threads})" if by_threads else ""
+        lines.append(f"- Measured streaming-read bandwidth: {gbs:.3g} GB/s{suffix}")
+    drift = derive.bandwidth_drift(results)
+    if drift is not None:
+        lines.append(f"- Read bandwidth changed by {drift:.0%} between the run's start and end"
+                     + (f". **More than {DRIFT_WARN:.0%}: the machine was not steady (other load?), so the "
+                        "× one-read-limit ratios are uncertain by about that much;** `python -m benchmarks.roofline` "
+                        "measures them interleaved with the probe." if drift > DRIFT_WARN else
+                        " (the larger reading is the limit)."))
     lines.append("- Inputs: " + ", ".join(f"`{s}`" for s in results.sources))
     return "\n".join(lines)
 

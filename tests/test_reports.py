@@ -239,3 +239,27 @@ def test_gradient_figures_ignore_scaling_records():
 def test_only_the_scaling_figure_without_gradient_records(tmp_path):
     """A scaling-only run draws scaling.png and none of the gradient figures."""
     assert set(figures.draw_all(load([SCALING_JSON]), tmp_path, "double_loop")) == {"scaling"}
+
+
+@pytest.mark.parametrize(("start", "end", "warned"), [(40.0, 30.0, True), (31.0, 30.0, False)])
+def test_bandwidth_drift_during_the_run_is_reported(tmp_path, start, end, warned):
+    """Start and end probes 33% apart get a warning; 3% apart only the figure; the limit is the larger."""
+    def add_samples(data):
+        data["machine_info"]["logreg"].update(
+            read_bandwidth_gbs=max(start, end), read_bandwidth_gbs_by_threads={"1": 20.0, "2": max(start, end)},
+            read_bandwidth_samples={"start": {"1": 20.0, "2": start}, "end": {"1": 20.0, "2": end}})
+
+    results = load([with_changes(tmp_path, add_samples)])
+    assert derive.bandwidth_drift(results) == pytest.approx(abs(start - end) / min(start, end))
+    text = markdown.machine_section(results)
+    limit = max(start, end)
+    assert f"streaming-read bandwidth: {limit:.3g} GB/s (1 thread: 20, 2 threads: {limit:.3g})" in text
+    assert f"changed by {abs(start - end) / min(start, end):.0%}" in text
+    assert ("not steady" in text) == warned
+
+
+def test_no_drift_line_without_both_probes():
+    """Results with one bandwidth reading (older runs, asv) say nothing about drift."""
+    results = load([PYTEST_JSON])
+    assert derive.bandwidth_drift(results) is None
+    assert "changed by" not in markdown.machine_section(results)
