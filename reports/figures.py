@@ -204,8 +204,9 @@ def history(results: Results, out: Path) -> Path | None:
 def roofline(results: Results, out: Path) -> Path | None:
     """Figure 6: achieved GB/s (bytes of X / median time) against size, a panel per thread count.
 
-    Colour is the implementation, solid/dashed the dtype; each panel's dotted line is the read
-    bandwidth measured with that many threads, the dash-dotted one the machine's limit (all cores).
+    Colour is the implementation, solid/dashed the dtype, the marker n (sizes of X coincide: n=1000,
+    m=1e5 and n=100, m=1e6 are both 800 MB); each panel's dotted line is the read bandwidth measured
+    with that many threads, the dash-dotted one the machine's limit (all cores).
     """
     gbs = derive.bandwidth(results)
     records = [r for r in derive.gradients(results) if r.bytes_x > 0]
@@ -213,6 +214,7 @@ def roofline(results: Results, out: Path) -> Path | None:
         return None
     style, by_threads = Style(records), derive.bandwidth_by_threads(results)
     threads = sorted({r.threads for r in records})
+    markers = n_markers(records)
     fig, axes = new_figure(len(threads), "Achieved read bandwidth of X per gradient vs size of X", width=5.0)
     for ax, t in zip(axes, threads, strict=True):
         mine = [r for r in records if r.threads == t]
@@ -221,7 +223,7 @@ def roofline(results: Results, out: Path) -> Path | None:
                 line = sorted((r.bytes_x / 1e6, derive.achieved_gbs(r)) for r in mine
                               if (r.implementation, r.dtype, r.n) == (name, dtype, n))
                 if line:
-                    ax.plot(*zip(*line, strict=True), color=style.colors[name], marker="o", markersize=4,
+                    ax.plot(*zip(*line, strict=True), color=style.colors[name], marker=markers[n], markersize=5,
                             linestyle="-" if dtype == derive.REFERENCE_DTYPE else "--",
                             markerfacecolor=None if dtype == derive.REFERENCE_DTYPE else "none")
         if t in by_threads:
@@ -230,19 +232,29 @@ def roofline(results: Results, out: Path) -> Path | None:
         ax.set(xscale="log", yscale="log", title=f"{t} thread{'s' if t > 1 else ''}",
                xlabel="size of X (MB)", ylabel="achieved GB/s (bytes of X / median time)")
         ax.xaxis.set_minor_formatter(NullFormatter())
+        plain = FuncFormatter(lambda v, _: f"{v:g}")  # 30, not 3×10¹
+        ax.yaxis.set_major_formatter(plain)
+        ax.yaxis.set_minor_formatter(plain)
         ax.grid(True, which="major", alpha=0.3)
     axes[-1].legend(handles=roofline_legend(style, records, gbs, by_threads), **LEGEND)
     return save(fig, out / "roofline.png", derive.machine_caption(results))
 
 
+def n_markers(records: list[Record]) -> dict[int, str]:
+    """A marker per number of features, in increasing n."""
+    shapes = "osD^vP*X"
+    return {n: shapes[i % len(shapes)] for i, n in enumerate(sorted({r.n for r in records}))}
+
+
 def roofline_legend(style: Style, records: list[Record], gbs: float, by_threads: dict[int, float]) -> list:
-    """Legend entries: one per implementation, one per dtype, the bandwidth lines."""
+    """Legend entries: one per implementation, one per dtype, one per n, the bandwidth lines."""
     from matplotlib.lines import Line2D
 
-    handles = [Line2D([], [], color=style.colors[name], marker="o", label=name)
-               for name in derive.implementations(records)]
+    handles = [Line2D([], [], color=style.colors[name], label=name) for name in derive.implementations(records)]
     handles += [Line2D([], [], color="0.4", linestyle="-" if d == derive.REFERENCE_DTYPE else "--", label=d)
                 for d in sorted({r.dtype for r in records}, key=lambda d: d != derive.REFERENCE_DTYPE)]
+    handles += [Line2D([], [], color="0.4", marker=marker, linestyle="none", label=f"n = {n:,}")
+                for n, marker in n_markers(records).items()]
     if by_threads:
         handles.append(Line2D([], [], color="black", linestyle=":", label="read bandwidth, this many threads"))
     handles.append(Line2D([], [], color="black", linestyle="-.", label=f"one-read limit: {gbs:.3g} GB/s"))
