@@ -41,6 +41,18 @@ row sweep as z of block k+1) was no better at 1 thread (60 vs 55 ms at n=1000) a
 Other jobs loaded the machine throughout (read bandwidth 16–30 GB/s instead of 35), so absolute
 times are high; only the same-process ratios mean anything.
 
+Where the time goes at n=1000, m=1e5 (2 threads, read bandwidth 35 GB/s; one read of X = 22.9
+ms). The whole gradient takes ~31.7 ms (1.38×). Pass 1 alone takes 26.1 ms: X streams from
+memory at 30.6 GB/s, 87% of the probe (16 interleaved 2 KiB row segments per core instead of one
+long stream). Pass 2 adds ~6 ms: re-reading a block from cache runs at ~65 GB/s per core whether
+the block sits in L2 (1 MiB) or half in L3 (2 MiB), because 16 short row segments are filled
+into L1 at that rate (one contiguous stream reads 88-107 GB/s from the same caches). Nothing
+tried overlapped pass 2 with the next block's memory reads: software prefetch of the next
+block or of the next rows (prefetcht0/t1/t2/nta), 8/24/32 rows per sweep, blocks of 1-16 MiB,
+pipelining pass 2 of block k into pass 1 of block k+1, and staggering the two threads' block
+boundaries all stayed within ±3% or lost. When the host gives this VM 55 GB/s instead of 35,
+the same 25-26 ms are 1.8× the (then shorter) one-read time: pass 1 reaches only 41 GB/s.
+
 Determinism. The m examples are split statically into one contiguous chunk per thread
 (``numba.get_num_threads()`` chunks, the same boundaries on every call); each chunk accumulates
 its own dw, db and cost in float64, and the partials are summed in chunk order. The result is
