@@ -234,7 +234,8 @@ def roofline(results: Results, out: Path) -> Path | None:
         ax.xaxis.set_minor_formatter(NullFormatter())
         plain = FuncFormatter(lambda v, _: f"{v:g}")  # 30, not 3×10¹
         ax.yaxis.set_major_formatter(plain)
-        ax.yaxis.set_minor_formatter(plain)
+        low, high = ax.get_ylim()  # minor labels (2, 3, …) only where a decade or two would show none
+        ax.yaxis.set_minor_formatter(plain if high / low < 30 else NullFormatter())
         ax.grid(True, which="major", alpha=0.3)
     axes[-1].legend(handles=roofline_legend(style, records, gbs, by_threads), **LEGEND)
     return save(fig, out / "roofline.png", derive.machine_caption(results))
@@ -251,9 +252,9 @@ def roofline_legend(style: Style, records: list[Record], gbs: float, by_threads:
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], color=style.colors[name], label=name) for name in derive.implementations(records)]
-    handles += [Line2D([], [], color="0.4", linestyle="-" if d == derive.REFERENCE_DTYPE else "--", label=d)
+    handles += [Line2D([], [], color="black", linestyle="-" if d == derive.REFERENCE_DTYPE else "--", label=d)
                 for d in sorted({r.dtype for r in records}, key=lambda d: d != derive.REFERENCE_DTYPE)]
-    handles += [Line2D([], [], color="0.4", marker=marker, linestyle="none", label=f"n = {n:,}")
+    handles += [Line2D([], [], color="black", marker=marker, linestyle="none", label=f"n = {n:,}")
                 for n, marker in n_markers(records).items()]
     if by_threads:
         handles.append(Line2D([], [], color="black", linestyle=":", label="read bandwidth, this many threads"))
