@@ -158,12 +158,14 @@ def report(results: Results, figures: dict[str, Path], baseline: str, failures: 
         f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Times are per call, in seconds unless marked; "
         f"speedup = {baseline}'s median time / the implementation's median time at the same (n, m), "
         "shown only where both were measured.",
-        "## Headline", derive.headline_sentence(records, baseline),
+        "## Headline", derive.headline_sentence(records, baseline) if records else
+        "These results hold no single-machine gradient timings (a scaling run); see Dask scaling below.",
         "## Machine and environment", machine_section(results),
         "## Not measured", missing_section(results, failures or []),
-        f"## Speedup over {baseline}", speedup_table(results, baseline),
-        "## Times per gradient", times_table(results, baseline),
     ]
+    if records:
+        parts += [f"## Speedup over {baseline}", speedup_table(results, baseline),
+                  "## Times per gradient", times_table(results, baseline)]
     if splits := splits_table(results, baseline):
         parts += ["## Vectorization versus cores", splits]
     if scaling := scaling_section(results):

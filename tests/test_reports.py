@@ -237,8 +237,13 @@ def test_gradient_figures_ignore_scaling_records():
 
 
 def test_only_the_scaling_figure_without_gradient_records(tmp_path):
-    """A scaling-only run draws scaling.png and none of the gradient figures."""
-    assert set(figures.draw_all(load([SCALING_JSON]), tmp_path, "double_loop")) == {"scaling"}
+    """A scaling-only run draws scaling.png and none of the gradient figures, and no empty gradient tables."""
+    results = load([SCALING_JSON])
+    drawn = figures.draw_all(results, tmp_path, "double_loop")
+    assert set(drawn) == {"scaling"}
+    text = markdown.report(results, drawn, "double_loop")
+    assert "## Dask scaling" in text and "no single-machine gradient timings" in text
+    assert "## Speedup over" not in text and "## Times per gradient" not in text
 
 
 @pytest.mark.parametrize(("start", "end", "warned"), [(40.0, 30.0, True), (31.0, 30.0, False)])
