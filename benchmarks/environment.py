@@ -7,7 +7,8 @@ from importlib import metadata
 
 import impls
 
-PACKAGES = ("numpy", "numba", "llvmlite", "threadpoolctl", "torch", "jax", "cupy-cuda12x", "dask", "distributed")
+PACKAGES = ("numpy", "numba", "llvmlite", "threadpoolctl", "torch", "jax", "cupy-cuda12x", "cupy-cuda13x", "dask",
+            "distributed")
 
 
 def cpu_model() -> str:
@@ -31,6 +32,16 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             continue
     return found
+
+
+def gpu() -> str | None:
+    """The CUDA device the cupy column runs on (name and memory), or None where it cannot run."""
+    if not impls.get("cupy").available:
+        return None
+    import cupy
+
+    props = cupy.cuda.runtime.getDeviceProperties(cupy.cuda.Device().id)
+    return f"{props['name'].decode()}, {props['totalGlobalMem'] / 2**30:.0f} GiB"
 
 
 def read_bandwidth() -> dict[str, float]:
@@ -57,7 +68,7 @@ def machine_record(start: dict[str, float] | None = None) -> dict:
     return {"cpu_model": cpu_model(), "cores": os.cpu_count(), "numba_threads": threads["numba_threads"],
             "blas": threads["blas"], "versions": versions(), "profile": grid.profile_name(),
             "read_bandwidth_gbs": max(by_threads.values()), "read_bandwidth_gbs_by_threads": by_threads,
-            "read_bandwidth_samples": samples}
+            "read_bandwidth_samples": samples, "gpu": gpu()}
 
 
 def unavailable() -> dict[str, str]:

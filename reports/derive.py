@@ -249,7 +249,8 @@ def machine_caption(results: Results) -> str:
                              if b.get("internal_api") in ("openblas", "mkl", "blis", "accelerate")}))
     versions = " ".join(f"{k} {v}" for k, v in (info.get("versions") or {}).items()
                         if k in ("python", "numpy", "numba"))
-    return (f"{info.get('cpu_model', '?')}, {info.get('cores', '?')} cores; "
+    gpu = f"; GPU {info['gpu']}" if info.get("gpu") else ""
+    return (f"{info.get('cpu_model', '?')}, {info.get('cores', '?')} cores{gpu}; "
             f"BLAS {blas or '?'} (threads pinned per result); "
             f"{versions}; profile {info.get('profile', '?')}")
 

@@ -85,3 +85,13 @@ def test_report_command_uses_the_grids_profile_switch():
 
     assert cli.PROFILE_ENV == grid.PROFILE_ENV
     assert cli.PROFILES == tuple(grid.PROFILES)
+
+
+def test_machine_record_names_a_gpu_only_where_cupy_runs():
+    """No usable CUDA device (CI, this machine): the record says None rather than guessing."""
+    from benchmarks import environment
+
+    if impls.get("cupy").available:
+        assert environment.gpu()  # a name and memory size
+    else:
+        assert environment.gpu() is None

@@ -268,3 +268,12 @@ def test_no_drift_line_without_both_probes():
     results = load([PYTEST_JSON])
     assert derive.bandwidth_drift(results) is None
     assert "changed by" not in markdown.machine_section(results)
+
+
+def test_machine_caption_names_the_gpu_when_the_run_had_one(tmp_path):
+    """A run where the cupy column ran records its GPU; the caption under every figure names it."""
+    def add_gpu(data):
+        data["machine_info"]["logreg"]["gpu"] = "NVIDIA H200, 140 GiB"
+
+    assert "GPU NVIDIA H200, 140 GiB;" in derive.machine_caption(load([with_changes(tmp_path, add_gpu)]))
+    assert "GPU" not in derive.machine_caption(load([PYTEST_JSON]))
