@@ -102,6 +102,11 @@ class Implementation:
         return bool(getattr(self._module, "USES_THREADS", False))
 
     @property
+    def memory(self) -> str:
+        """Where prepare() puts X: "host" (main memory, the CPU's one-read limit applies) or "device" (a GPU's)."""
+        return str(getattr(self._module, "MEMORY", "host"))
+
+    @property
     def jit(self) -> bool:
         """Whether its first call compiles code (benchmarks then time compilation on its own)."""
         return bool(getattr(self._module, "JIT", False))

@@ -9,6 +9,7 @@ from impls._stable import sigmoid_and_loss
 SUMMARY = "CuPy on an NVIDIA GPU: the vectorized formula, X copied to device memory once (prepare)"
 DTYPES = ("float64", "float32")
 JIT = True  # CuPy compiles its elementwise and reduction kernels on first use
+MEMORY = "device"  # X lives in GPU memory: the host's read bandwidth does not bound it
 
 
 @cache

@@ -42,6 +42,7 @@ class Record:
     workers: int = 1  # processes (Dask's workers in the scaling benchmark); one machine, one process otherwise
     chunk_bytes: int | None = None  # cap on the bytes of X per chunk (Dask); None: X not chunked
     chunks: int = 1  # how many chunks X was split into
+    memory: str = "host"  # where X was read from: "host" memory, or a GPU's ("device")
 
     @property
     def case(self) -> tuple:
@@ -89,7 +90,7 @@ def pytest_record(entry: dict, path: Path) -> Record:
             q1=float(stats["q1"]), q3=float(stats["q3"]), min=float(stats["min"]), max=float(stats["max"]),
             rounds=int(stats["rounds"]), workers=int(info.get("workers", 1)),
             chunk_bytes=None if info.get("chunk_bytes") is None else int(info["chunk_bytes"]),
-            chunks=int(info.get("chunks", 1)))
+            chunks=int(info.get("chunks", 1)), memory=str(info.get("memory", "host")))
     except (KeyError, TypeError, ValueError) as exc:
         name = entry.get("name", "?") if isinstance(entry, dict) else "?"
         raise ReportInputError(f"{path}: benchmark {name!r} lacks this suite's fields ({exc})") from None

@@ -16,7 +16,8 @@ FIGURE_TEXT = {
     "time_vs_n": "Median time per gradient against n at the headline m.",
     "speedup_heatmap": "Speedup over the baseline on the (m, n) grid; grey cells were not measured on both sides.",
     "roofline": "Bytes of X divided by the median time, against the size of X; the dotted line is the "
-                "machine's measured streaming-read bandwidth, a limit for any gradient that reads X once.",
+                "machine's measured streaming-read bandwidth, a limit for any gradient that reads X once "
+                "from main memory (a GPU column reads its own memory and is not bound by it).",
     "threads": "Speedup from vectorization (one thread, against the baseline) and from cores "
                "(the same implementation on all cores against one).",
     "scaling": "Dask on 1 and 2 worker processes at two chunk caps: time per gradient (left; dotted lines: "
@@ -50,7 +51,9 @@ def times_table(results: Results, baseline: str) -> str:
         row = [r.implementation, r.dtype, str(r.threads), f"{r.n:,}", f"{r.m:,}", derive.format_time(r.median),
                *spread(r), str(r.rounds or "–")]
         if gbs:
-            row += [f"{derive.achieved_gbs(r):.3g}", f"{derive.times_limit(r, gbs):.3g}"]
+            # The limit is the host's: a column reading X from GPU memory gets GB/s but no ratio.
+            limit = f"{derive.times_limit(r, gbs):.3g}" if r.memory == "host" else "– (GPU memory)"
+            row += [f"{derive.achieved_gbs(r):.3g}", limit]
         rows.append(row + [derive.format_ratio(ratio.get(id(r)))])
     return table(header + [f"speedup over {baseline}"], rows)
 

@@ -277,3 +277,17 @@ def test_machine_caption_names_the_gpu_when_the_run_had_one(tmp_path):
 
     assert "GPU NVIDIA H200, 140 GiB;" in derive.machine_caption(load([with_changes(tmp_path, add_gpu)]))
     assert "GPU" not in derive.machine_caption(load([PYTEST_JSON]))
+
+
+def test_a_gpu_resident_column_gets_gb_s_but_no_host_limit_ratio(tmp_path):
+    """X read from GPU memory is not bound by the host's bandwidth: its ratio cell says so instead."""
+    def gpu_column(data):
+        data["machine_info"]["logreg"]["read_bandwidth_gbs"] = 12.5
+        data["benchmarks"][0]["extra_info"]["memory"] = "device"
+
+    results = load([with_changes(tmp_path, gpu_column)])
+    assert [r.memory for r in results.records].count("device") == 1
+    rows = [line for line in markdown.times_table(results, "double_loop").splitlines() if "GPU memory" in line]
+    e = raw_gradients()[0]
+    gbs = e["extra_info"]["bytes_x"] / e["stats"]["median"] / 1e9
+    assert len(rows) == 1 and f"| {gbs:.3g} | – (GPU memory) |" in rows[0]
