@@ -94,7 +94,8 @@ class Case:
     def info(self) -> dict:
         """What every result records about its case."""
         return {"implementation": self.implementation, "n": self.n, "m": self.m, "dtype": self.dtype,
-                "threads": self.threads, "bytes_x": self.bytes_x, "memory": self.impl.memory}
+                "threads": self.threads, "bytes_x": self.bytes_x,
+                "memory": self.impl.memory if self.impl.available else None}  # unknown without its module
 
     def skip_reason(self, prof: Profile | None = None, calls: int = 1) -> str | None:
         """Why this case is not run (unavailable, unsupported, unaffordable), or None to run it."""

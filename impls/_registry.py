@@ -6,7 +6,8 @@ Adding an implementation is one module in this package plus one line here. A mod
 data placement, default identity), ``unavailable_reason()`` (for a module that imports but cannot
 run, lacking a GPU say), ``set_num_threads(k)`` (a backend's own thread pool), ``close()`` (shut
 down what it started, a cluster say; the test session calls it at the end), ``USES_THREADS`` and
-``JIT`` flags, and ``COST_NS`` (a rough cost model that lets benchmarks skip unaffordable sizes).
+``JIT`` flags, ``MEMORY`` ("device" where prepare puts X in a GPU's memory; default "host"), and
+``COST_NS`` (a rough cost model that lets benchmarks skip unaffordable sizes).
 Nothing else in the project branches on implementation names.
 """
 

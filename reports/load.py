@@ -90,7 +90,7 @@ def pytest_record(entry: dict, path: Path) -> Record:
             q1=float(stats["q1"]), q3=float(stats["q3"]), min=float(stats["min"]), max=float(stats["max"]),
             rounds=int(stats["rounds"]), workers=int(info.get("workers", 1)),
             chunk_bytes=None if info.get("chunk_bytes") is None else int(info["chunk_bytes"]),
-            chunks=int(info.get("chunks", 1)), memory=str(info.get("memory", "host")))
+            chunks=int(info.get("chunks", 1)), memory=str(info.get("memory") or "host"))
     except (KeyError, TypeError, ValueError) as exc:
         name = entry.get("name", "?") if isinstance(entry, dict) else "?"
         raise ReportInputError(f"{path}: benchmark {name!r} lacks this suite's fields ({exc})") from None

@@ -95,3 +95,11 @@ def test_machine_record_names_a_gpu_only_where_cupy_runs():
         assert environment.gpu()  # a name and memory size
     else:
         assert environment.gpu() is None
+
+
+@pytest.mark.parametrize("name", impls.names())
+def test_case_info_works_for_every_implementation_available_or_not(name):
+    """Skipped cases are recorded with info(), so it must not need the implementation's module."""
+    info = grid.Case(name, 10, 100).info()
+    assert info["memory"] == (impls.get(name).memory if impls.get(name).available else None)
+    assert info["memory"] in ("host", "device", None)
