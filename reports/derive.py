@@ -86,21 +86,34 @@ def headline_size(records: list[Record]) -> tuple[int, int] | None:
     return max(sizes(records), key=lambda s: (sum(s in ref for ref in refs), s[0] * s[1], s))
 
 
+def logreg_info(results: Results) -> dict:
+    """The suite's own machine record (pytest-benchmark's machine_info.logreg), or {} when absent."""
+    info = results.machine.get("logreg") if isinstance(results.machine, dict) else None
+    return info if isinstance(info, dict) else {}
+
+
+def threads_label(threads: int) -> str:
+    """"1 thread", "2 threads"."""
+    return f"{threads} thread{'s' if threads > 1 else ''}"
+
+
 def bandwidth(results: Results) -> float | None:
     """The measured streaming-read bandwidth in GB/s, when the run recorded one."""
-    info = results.machine.get("logreg") if isinstance(results.machine, dict) else None
-    value = info.get("read_bandwidth_gbs") if isinstance(info, dict) else None
+    value = logreg_info(results).get("read_bandwidth_gbs")
     return float(value) if isinstance(value, int | float) and value > 0 else None
 
 
-def bandwidth_by_threads(results: Results) -> dict[int, float]:
-    """Read bandwidth measured with each thread count (empty when the run recorded none)."""
-    info = results.machine.get("logreg") if isinstance(results.machine, dict) else None
-    found = info.get("read_bandwidth_gbs_by_threads") if isinstance(info, dict) else None
+def _gbs_by_threads(found) -> dict[int, float]:
+    """{thread count: GB/s} from a JSON object keyed by strings, keeping only positive numbers."""
     if not isinstance(found, dict):
         return {}
     return {int(k): float(v) for k, v in found.items()
             if str(k).isdigit() and isinstance(v, int | float) and v > 0}
+
+
+def bandwidth_by_threads(results: Results) -> dict[int, float]:
+    """Read bandwidth measured with each thread count (empty when the run recorded none)."""
+    return _gbs_by_threads(logreg_info(results).get("read_bandwidth_gbs_by_threads"))
 
 
 def bandwidth_drift(results: Results) -> float | None:
@@ -108,13 +121,11 @@ def bandwidth_drift(results: Results) -> float | None:
 
     None when the run did not measure both ends (older results, asv).
     """
-    info = results.machine.get("logreg") if isinstance(results.machine, dict) else None
-    samples = info.get("read_bandwidth_samples") if isinstance(info, dict) else None
-    if not isinstance(samples, dict) or not all(isinstance(samples.get(k), dict) for k in ("start", "end")):
+    samples = logreg_info(results).get("read_bandwidth_samples")
+    if not isinstance(samples, dict):
         return None
-    changes = [abs(samples["end"][k] - v) / min(v, samples["end"][k]) for k, v in samples["start"].items()
-               if isinstance(v, int | float) and isinstance(samples["end"].get(k), int | float)
-               and min(v, samples["end"][k]) > 0]
+    start, end = (_gbs_by_threads(samples.get(k)) for k in ("start", "end"))
+    changes = [abs(end[k] - v) / min(v, end[k]) for k, v in start.items() if k in end]
     return max(changes, default=None)
 
 
@@ -240,7 +251,7 @@ def format_ratio(x: float | None) -> str:
 
 def machine_caption(results: Results) -> str:
     """One line about the machine: CPU, cores, BLAS and its threads, Python/NumPy/Numba, profile."""
-    info = results.machine.get("logreg") or {}
+    info = logreg_info(results)
     if not info:
         asv = results.machine.get("asv") or {}
         return f"{asv.get('cpu', '?')}, {asv.get('num_cpu', '?')} cores (asv machine {asv.get('machine', '?')})"

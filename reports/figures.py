@@ -229,7 +229,7 @@ def roofline(results: Results, out: Path) -> Path | None:
         if t in by_threads:
             ax.axhline(by_threads[t], color="black", linestyle=":", linewidth=1.2)
         ax.axhline(gbs, color="black", linestyle="-.", linewidth=0.8)
-        ax.set(xscale="log", yscale="log", title=f"{t} thread{'s' if t > 1 else ''}",
+        ax.set(xscale="log", yscale="log", title=derive.threads_label(t),
                xlabel="size of X (MB)", ylabel="achieved GB/s (bytes of X / median time)")
         ax.xaxis.set_minor_formatter(NullFormatter())
         plain = FuncFormatter(lambda v, _: f"{v:g}")  # 30, not 3×10¹

@@ -99,7 +99,7 @@ def scaling_section(results: Results) -> str:
 
 def machine_section(results: Results) -> str:
     """Machine and environment as a bullet list (pytest-benchmark's logreg block, else asv's machine)."""
-    info = results.machine.get("logreg") or {}
+    info = derive.logreg_info(results)
     lines = [f"- Machine: {derive.machine_caption(results)}"]
     lines += [f"- BLAS: {b.get('internal_api')} {b.get('version')}, {b.get('num_threads')} threads, "
               f"threading layer {b.get('threading_layer')}" for b in info.get("blas") or []]
@@ -110,7 +110,7 @@ def machine_section(results: Results) -> str:
         lines.append(f"- Versions: {versions}")
     gbs = derive.bandwidth(results)
     if gbs:
-        by_threads = ", ".join(f"{t} thread{'s' if t > 1 else ''}: {v:.3g}"
+        by_threads = ", ".join(f"{derive.threads_label(t)}: {v:.3g}"
                                for t, v in sorted(derive.bandwidth_by_threads(results).items()))
         suffix = f" ({by_threads})" if by_threads else ""
         lines.append(f"- Measured streaming-read bandwidth: {gbs:.3g} GB/s{suffix}")
