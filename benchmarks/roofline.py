@@ -11,6 +11,7 @@ import numba
 import numpy as np
 
 import impls
+from benchmarks import grid
 
 
 def last_level_cache_bytes() -> int:
@@ -53,11 +54,15 @@ def _median_seconds(call, repeat: int) -> float:
     return statistics.median(seconds)
 
 
+def _stream_gbs(a: np.ndarray, repeat: int) -> float:
+    """GB/s (1e9 bytes/s) of the median of ``repeat`` parallel sums over the probe array."""
+    return a.nbytes / _median_seconds(lambda: _parallel_sum(a), repeat) / 1e9
+
+
 def read_bandwidth_gbs(nbytes=None, repeat=7) -> dict:
     """Median GB/s (1e9 bytes/s) of a parallel streaming sum over nbytes of float64, after a warm-up."""
     a = _probe_array(nbytes)
-    return {"gbs": a.nbytes / _median_seconds(lambda: _parallel_sum(a), repeat) / 1e9, "bytes": a.nbytes,
-            "threads": numba.get_num_threads(), "repeats": repeat}
+    return {"gbs": _stream_gbs(a, repeat), "bytes": a.nbytes, "threads": numba.get_num_threads(), "repeats": repeat}
 
 
 def one_read_limit_seconds(bytes_x, gbs) -> float:
@@ -67,8 +72,6 @@ def one_read_limit_seconds(bytes_x, gbs) -> float:
 
 def bandwidth_by_threads(thread_counts, nbytes=None) -> dict[str, float]:
     """Read GB/s with each thread count (keys are strings, as JSON keeps them), each after the cores settle."""
-    from benchmarks import grid
-
     found = {}
     for threads in thread_counts:
         grid.settle()
@@ -85,14 +88,12 @@ def interleaved(calls: dict[str, Callable[[], object]], rounds=5, repeat=5, prob
     apart: on a shared machine whose memory bandwidth drifts (this 2-core VM read 35 GB/s and, an
     hour later, 55), a probe taken minutes before a timing can be off by more than the effect measured.
     """
-    from benchmarks import grid
-
     a = _probe_array(probe_bytes)
     names = list(calls)
     found = {"gbs": [], "seconds": {name: [] for name in names}, "probe_bytes": a.nbytes}
     for r in range(rounds):
         grid.settle()  # every measurement starts with the cores to itself, see grid.SETTLE_S
-        found["gbs"].append(a.nbytes / _median_seconds(lambda: _parallel_sum(a), repeat) / 1e9)
+        found["gbs"].append(_stream_gbs(a, repeat))
         for name in names[r % len(names):] + names[:r % len(names)]:
             grid.settle()
             found["seconds"][name].append(_median_seconds(calls[name], repeat))
@@ -106,17 +107,16 @@ def fused_targets(n: int, m: int, rounds=5, repeat=5, probe_bytes=None) -> dict:
     reading X once at that round's probe bandwidth. Both are checked against numpy first
     (grid.checked_problem), so a wrong kernel never yields a ratio.
     """
-    from benchmarks import grid
-
     threads = grid.CORES
+    cases = [grid.Case(name, n, m, "float64", threads) for name in ("numba_parallel", "numpy")]
     with impls.limit_threads(threads):
         calls = {}
-        for name in ("numba_parallel", "numpy"):
-            problem, w, b = grid.checked_problem(grid.Case(name, n, m, "float64", threads))
-            calls[name] = partial(problem.gradients, w, b)
+        for case in cases:
+            problem, w, b = grid.checked_problem(case)
+            calls[case.implementation] = partial(problem.gradients, w, b)
         found = interleaved(calls, rounds, repeat, probe_bytes)
     fused, numpy_s = found["seconds"]["numba_parallel"], found["seconds"]["numpy"]
-    bytes_x = n * m * 8
+    bytes_x = cases[0].bytes_x
     return {**found, "n": n, "m": m, "threads": threads, "bytes_x": bytes_x,
             "speedup": [b / a for a, b in zip(fused, numpy_s, strict=True)],
             "times_limit": [t / one_read_limit_seconds(bytes_x, g) for t, g in zip(fused, found["gbs"], strict=True)]}
@@ -129,8 +129,6 @@ def _spread(values) -> str:
 def main(argv=None) -> int:
     """Print the fused kernel's ratios at the roofline sizes: ``python -m benchmarks.roofline``."""
     import argparse
-
-    from benchmarks import grid
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.roofline", description=main.__doc__)
     parser.add_argument("--rounds", type=int, default=7, help="probe + timings rounds per size (default 7)")
