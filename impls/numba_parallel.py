@@ -157,6 +157,15 @@ def _loss_and_dz(z, y):
     return max(z, 0.0) + _log1p_unit(t) - y * z, a - y
 
 
+@numba.njit(inline="always", **_JIT)
+def _row_views(X, j, lo, hi):
+    """Columns [lo, hi) of the ROWS rows from j on, as 16 views (both passes sweep them together)."""
+    return (X[j + 0, lo:hi], X[j + 1, lo:hi], X[j + 2, lo:hi], X[j + 3, lo:hi],
+            X[j + 4, lo:hi], X[j + 5, lo:hi], X[j + 6, lo:hi], X[j + 7, lo:hi],
+            X[j + 8, lo:hi], X[j + 9, lo:hi], X[j + 10, lo:hi], X[j + 11, lo:hi],
+            X[j + 12, lo:hi], X[j + 13, lo:hi], X[j + 14, lo:hi], X[j + 15, lo:hi])
+
+
 @numba.njit(**_JIT)
 def _z_block(w, b, X, lo, hi, z):
     """z[k] = b + Σ_j w[j]·X[j, lo+k], ROWS rows per sweep (ROWS streams from memory at once).
@@ -169,10 +178,7 @@ def _z_block(w, b, X, lo, hi, z):
     z[:] = b
     nr = n - n % ROWS
     for j in range(0, nr, ROWS):
-        r0, r1, r2, r3 = X[j + 0, lo:hi], X[j + 1, lo:hi], X[j + 2, lo:hi], X[j + 3, lo:hi]
-        r4, r5, r6, r7 = X[j + 4, lo:hi], X[j + 5, lo:hi], X[j + 6, lo:hi], X[j + 7, lo:hi]
-        r8, r9, r10, r11 = X[j + 8, lo:hi], X[j + 9, lo:hi], X[j + 10, lo:hi], X[j + 11, lo:hi]
-        r12, r13, r14, r15 = X[j + 12, lo:hi], X[j + 13, lo:hi], X[j + 14, lo:hi], X[j + 15, lo:hi]
+        r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15 = _row_views(X, j, lo, hi)
         w0, w1, w2, w3 = np.float64(w[j + 0]), np.float64(w[j + 1]), np.float64(w[j + 2]), np.float64(w[j + 3])
         w4, w5, w6, w7 = np.float64(w[j + 4]), np.float64(w[j + 5]), np.float64(w[j + 6]), np.float64(w[j + 7])
         w8, w9, w10, w11 = np.float64(w[j + 8]), np.float64(w[j + 9]), np.float64(w[j + 10]), np.float64(w[j + 11])
@@ -207,10 +213,7 @@ def _dw_block(X, lo, hi, dz, dw):
         dw[j] += acc
     for g in range(nr // ROWS - 1, -1, -1):
         j = g * ROWS
-        r0, r1, r2, r3 = X[j + 0, lo:hi], X[j + 1, lo:hi], X[j + 2, lo:hi], X[j + 3, lo:hi]
-        r4, r5, r6, r7 = X[j + 4, lo:hi], X[j + 5, lo:hi], X[j + 6, lo:hi], X[j + 7, lo:hi]
-        r8, r9, r10, r11 = X[j + 8, lo:hi], X[j + 9, lo:hi], X[j + 10, lo:hi], X[j + 11, lo:hi]
-        r12, r13, r14, r15 = X[j + 12, lo:hi], X[j + 13, lo:hi], X[j + 14, lo:hi], X[j + 15, lo:hi]
+        r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15 = _row_views(X, j, lo, hi)
         a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = a8 = a9 = a10 = a11 = a12 = a13 = a14 = a15 = 0.0
         for k in range(nb):
             d = dz[k]
