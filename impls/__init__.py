@@ -18,9 +18,10 @@ import numpy as np
 
 from impls import _registry, _validate
 from impls._data import Synthetic, make_problem
+from impls._registry import BASELINE, REFERENCE
 from impls._threads import limit_threads, thread_info
 
-__all__ = ["Gradients", "Implementation", "Problem", "Synthetic", "TrainResult",
+__all__ = ["BASELINE", "REFERENCE", "Gradients", "Implementation", "Problem", "Synthetic", "TrainResult",
            "get", "limit_threads", "make_problem", "names", "thread_info", "train"]
 
 

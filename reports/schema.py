@@ -1,0 +1,106 @@
+"""The results contract: every name the benchmarks write and the report reads (standard library only).
+
+Producers (``benchmarks/``: pytest-benchmark hooks and tests, asv suites) import this module to
+write results; the report (``reports/``) imports it to read them. A string that names a key, a
+benchmark kind, a profile, a layout or a memory level is spelled here once and nowhere else.
+
+Where things live in a pytest-benchmark JSON file written by this suite::
+
+    machine_info[SUITE_KEY]          identity of the machine only (MACHINE_FIELDS): stable from run
+                                     to run, so pytest-benchmark's compare sees "the same machine"
+    benchmarks[i].params             plain values: CASE_FIELDS (rounds entries: SIZE_FIELDS + VISIT)
+    benchmarks[i].extra_info         BENCHMARK (one of KINDS), CASE_FIELDS, BYTES_X, MEMORY, LEVEL,
+                                     and per kind: scaling's WORKERS/CHUNK_BYTES/CHUNKS; rounds' ROUND_FIELDS
+    output_json[SUITE_KEY]           the run record (RUN_FIELDS): profile, grid facts, skips,
+                                     unavailable implementations, live measurements (bandwidth per
+                                     memory level, noise), first-call (JIT) seconds, failed cases
+
+``summary.json`` (one per report folder) is described by SUMMARY_FIELDS / SUMMARY_CASE_FIELDS.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 2
+
+# --- profiles: the one switch shared by asv, pytest and the report -------------------------------
+PROFILE_ENV = "LOGREG_BENCH_PROFILE"
+PROFILE_NAMES = ("quick", "full")
+DEFAULT_PROFILE = "quick"
+
+# --- benchmark kinds (extra_info[BENCHMARK]; asv: the method name's last word) -------------------
+GRADIENTS = "gradients"  # one gradient evaluation of a prepared problem
+TRAIN = "train"  # a fixed number of gradient-descent iterations, prepare included
+PREPARE = "prepare"  # the one-time validation and placement of X, Y
+SCALING = "scaling"  # Dask over workers and chunk caps, beside NumPy on one machine
+SCALING_GENERATED = "scaling_generated"  # Dask on data generated on the workers
+ROUNDS = "rounds"  # every implementation of one size, interleaved round after round
+KINDS = (GRADIENTS, TRAIN, PREPARE, SCALING, SCALING_GENERATED, ROUNDS)
+
+# --- memory layouts of X (an axis of the grid) -----------------------------------------------------
+LECTURE = "lecture"  # (n, m) C order: one example per column, as the lecture writes X
+FRAME = "frame"  # X.T of an (m, n) C array (a data frame's rows): F order, features contiguous
+LAYOUTS = (LECTURE, FRAME)
+
+# --- memory levels: the ceiling a timing is judged against is the level X fits in ----------------
+L2, L3, DRAM = "L2", "L3", "DRAM"
+LEVELS = (L2, L3, DRAM)
+
+# --- where X is read from ---------------------------------------------------------------------------
+HOST, DEVICE = "host", "device"  # main memory (the CPU's ceilings apply) or a GPU's memory
+
+# --- keys -------------------------------------------------------------------------------------------
+SUITE_KEY = "logreg"  # machine_info[SUITE_KEY] and output_json[SUITE_KEY]
+BENCHMARK = "benchmark"
+IMPLEMENTATION, N, M, LAYOUT, DTYPE, THREADS = "implementation", "n", "m", "layout", "dtype", "threads"
+CASE_FIELDS = (IMPLEMENTATION, N, M, LAYOUT, DTYPE, THREADS)  # a grid point; pytest params, plain values
+SIZE_FIELDS = (N, M, LAYOUT, DTYPE, THREADS)  # a grid point without the implementation (rounds)
+BYTES_X = "bytes_x"
+MEMORY = "memory"  # HOST or DEVICE
+LEVEL = "level"  # one of LEVELS: the memory level X fits in at this case's thread count
+WORKERS, CHUNK_BYTES, CHUNKS = "workers", "chunk_bytes", "chunks"  # scaling only
+ITERATIONS = "iterations"  # train only
+
+# Rounds entries (extra_info of kind ROUNDS): one size, every implementation measured once per round,
+# in an order rotated from round to round; ratios are formed within a round.
+VISIT = "visit"  # which visit of this size (a size's rounds are spread over the run in visits)
+ROUND_SECONDS = "seconds"  # {implementation: [seconds per call, one per round]}
+ROUND_CALLS = "calls"  # {implementation: calls timed together per measurement}
+ROUND_PROBE_GBS = "probe_gbs"  # [DRAM read GB/s, one per round] when LEVEL is DRAM, else null
+ROUND_FIELDS = (VISIT, ROUND_SECONDS, ROUND_CALLS, ROUND_PROBE_GBS)
+
+# Machine identity (machine_info[SUITE_KEY]): nothing live, nothing that differs between two runs.
+CPU_MODEL, CORES, CACHES, BLAS, VERSIONS, GPU = "cpu_model", "cores", "caches", "blas", "versions", "gpu"
+MACHINE_FIELDS = (CPU_MODEL, CORES, CACHES, BLAS, VERSIONS, GPU)
+
+# The run record (output_json[SUITE_KEY]).
+PROFILE = "profile"
+ROLES = "roles"  # {"reference": name checked against, "baseline": name speedups are measured against}
+REFERENCE_ROLE, BASELINE_ROLE = "reference", "baseline"
+GRID = "grid"  # grid facts the report states (e.g. {"scaling_workers": [1, 2], ...}), never retyped there
+SKIPPED = "skipped"  # [{CASE_FIELDS..., BENCHMARK, "reason"}]
+UNAVAILABLE = "unavailable"  # {implementation: reason}
+FAILED = "failed"  # [{"case": id, "cause": "error"|"crash"|"timeout"|"interrupted", "message": text}]
+INTERRUPTED = "interrupted"  # true when the sweep was stopped before its end
+BANDWIDTH = "bandwidth"  # {"levels": {level: {threads: GB/s}}, "level_bytes": {level: bytes}, "samples": [...]}
+NOISE = "noise"  # NOISE_FIELDS
+FIRST_CALL = "first_call"  # {implementation: {"seconds": s, "cache": "hit"|"miss"|None}}
+RUN_FIELDS = (PROFILE, ROLES, GRID, SKIPPED, UNAVAILABLE, FAILED, INTERRUPTED, BANDWIDTH, NOISE, FIRST_CALL)
+
+# Noise record of one run: CPU steal and load while it ran, and how much the DRAM probe moved.
+STEAL_FRACTION = "steal_fraction"  # steal ticks / all ticks between the run's start and end (/proc/stat)
+LOAD_AVERAGE = "load_average"  # [1-minute load at start, at end]
+PROBE_DRIFT = "probe_drift"  # (max − min) / median of the DRAM probe's readings during the run
+NOISE_FIELDS = (STEAL_FRACTION, LOAD_AVERAGE, PROBE_DRIFT)
+
+# --- summary.json: the report's numbers, machine-readable --------------------------------------------
+SUMMARY_FILE = "summary.json"
+SUMMARY_FIELDS = ("schema_version", "baseline", "machine", NOISE, "cases")
+# One entry of "cases": CASE_FIELDS, then these. Intervals are {"median", "lo", "hi"} (95%).
+MEDIAN_SECONDS = "median_seconds"
+SPEEDUP = "speedup"  # over the baseline, same size: {"median", "lo", "hi"} or null
+TIMES_LIMIT = "times_limit"  # time / one read of X at its level's ceiling: {"median", "lo", "hi", "level"}
+ROUNDS_USED = "rounds"  # how many rounds the ratios come from (0: ratio of medians, no interval)
+SUMMARY_CASE_FIELDS = (*CASE_FIELDS, MEDIAN_SECONDS, SPEEDUP, TIMES_LIMIT, ROUNDS_USED)
+
+# --- progress events: one JSON object per line in the file named by PROGRESS_ENV ---------------------
+PROGRESS_ENV = "LOGREG_PROGRESS_FILE"
