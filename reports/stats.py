@@ -68,3 +68,43 @@ def median_interval(values, confidence: float = CONFIDENCE) -> Interval:
 def ratios(numerators, denominators) -> list[float]:
     """Element-wise a / b of two equally long sequences (one ratio per round)."""
     return [a / b for a, b in zip(numerators, denominators, strict=True)]
+
+
+def _rank_sum_counts(m: int, n: int) -> list[int]:
+    """How many of the C(m+n, m) orderings give each Mann–Whitney U = 0 … m·n (no ties).
+
+    U's generating function is the Gaussian binomial ∏ᵢ (1 − q^(n+i)) / (1 − qⁱ), i = 1 … m;
+    multiplying and dividing by those factors in turn keeps every coefficient an exact integer.
+    """
+    counts = [1] + [0] * (m * n)
+    for i in range(1, m + 1):
+        for k in range(m * n, n + i - 1, -1):  # × (1 − q^(n+i))
+            counts[k] -= counts[k - n - i]
+        for k in range(i, m * n + 1):  # ÷ (1 − q^i)
+            counts[k] += counts[k - i]
+    return counts
+
+
+def ratio_interval(old, new, confidence: float = CONFIDENCE) -> Interval:
+    """new ÷ old as a Hodges–Lehmann shift of log times, with its distribution-free interval.
+
+    Every pairwise log(new_j / old_i) is formed (the two samples are not paired: they come from
+    different runs); the estimate is their median and the interval their order statistics at the
+    ranks where the Mann–Whitney U statistic is significant at 1 − confidence (exact
+    distribution). Like median_interval, it assumes only independent draws within each sample.
+    """
+    a = [math.log(float(x)) for x in old]
+    b = [math.log(float(y)) for y in new]
+    if not a or not b or any(math.isnan(v) for v in a + b):
+        raise ValueError("ratio_interval needs at least one finite positive value on each side")
+    diffs = sorted(y - x for x in a for y in b)
+    counts = _rank_sum_counts(len(a), len(b))
+    total, alpha, k, below = math.comb(len(a) + len(b), len(a)), 1 - confidence, 0, 0
+    while k < len(diffs) // 2 and (below + counts[k]) / total <= alpha / 2:
+        below += counts[k]
+        k += 1
+    k = max(k, 1)
+    below = sum(counts[: k - 1])
+    coverage = 1 - 2 * below / total
+    return Interval(math.exp(median(diffs)), math.exp(diffs[k - 1]), math.exp(diffs[len(diffs) - k]),
+                    len(diffs), coverage)
