@@ -190,7 +190,9 @@ class Problem:
                 dw, db, cost = self.kernel(w, b, *self.data)
         else:
             dw, db, cost = self.kernel(w, b, *self.data)
-        dw, db, cost = np.asarray(dw, dtype=np.float64), float(db), float(cost)
+        if type(dw) is not np.ndarray or dw.dtype != np.float64:
+            dw = np.asarray(dw, dtype=np.float64)
+        db, cost = float(db), float(cost)
         _validate.check_outputs(dw, db, cost, self.X)
         return dw, db, cost
 

@@ -8,8 +8,9 @@ Subnormals: XLA's CPU code flushes subnormal numbers to zero (denormals-are-zero
 flush-to-zero), so an X of entries near 1e-310 gives dw = 0 where NumPy keeps a subnormal dw;
 tests/test_equality.py states this behaviour rather than hiding it. Normal-range results agree.
 
-``prepare`` only places X and Y on the CPU device (a copy: XLA does not alias NumPy's memory).
-Like Numba, the first call for a new (n, m, dtype) traces and compiles (0.1 to 0.3 s here); later calls reuse the executable from
+``prepare`` only places X and Y on the CPU device: XLA aliases the snapshot's memory when it is
+64-byte aligned and copies it otherwise. Like Numba, the first call for a new (n, m, dtype)
+traces and compiles (0.1 to 0.3 s here); later calls reuse the executable from
 JAX's process-wide cache. So compile time is the first call in a fresh process (or after
 ``jax.clear_caches()``) minus a steady-state call.
 
@@ -39,7 +40,8 @@ SPEC = Spec(
     dtypes=("float64", "float32"),
     jit=True,
     uses_threads=False,  # XLA runs single-threaded here (see the module docstring)
-    copies=True,  # device_put copies X into an XLA buffer (it does not alias NumPy's memory)
+    # copies stays False: device_put aliases a 64-byte-aligned NumPy array instead of copying it,
+    # so the interface's read-only snapshot is what keeps the caller's later edits out.
 )
 
 # The CPU explicitly: a CUDA-enabled jaxlib would otherwise put the arrays on its GPU.
