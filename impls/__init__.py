@@ -7,6 +7,12 @@
 
 Shapes follow the lecture: X is (n, m) with one example per column, Y is (1, m) or (m,),
 w is (n, 1) or (n,), b a scalar. Inputs are validated once here; kernels never check.
+
+What prepare keeps: a prepared problem owns a private, read-only snapshot of X and Y, copied once
+in the compute dtype and X's own memory layout (order "K"), unless the implementation's spec says
+its prepare copies them anyway (to a GPU, to Dask workers). Editing the caller's arrays after
+prepare therefore changes nothing and cannot bypass validation; the price is one copy of X per
+prepared problem (one-shot ``gradients`` and ``train`` calls included).
 """
 
 from __future__ import annotations
@@ -19,10 +25,11 @@ import numpy as np
 from impls import _registry, _validate
 from impls._data import Synthetic, make_problem
 from impls._registry import BASELINE, REFERENCE
+from impls._spec import Spec
 from impls._threads import limit_threads, thread_info
 
 __all__ = ["BASELINE", "REFERENCE", "Gradients", "Implementation", "Problem", "Synthetic", "TrainResult",
-           "get", "limit_threads", "make_problem", "names", "thread_info", "train"]
+           "Spec", "get", "limit_threads", "make_problem", "names", "thread_info", "train"]
 
 
 class Gradients(NamedTuple):
@@ -47,7 +54,10 @@ def names() -> tuple[str, ...]:
 
 
 def get(name: str) -> Implementation:
-    """The implementation called ``name``; an unknown name raises ValueError listing the valid ones."""
+    """The implementation called ``name``; anything else raises ValueError (TypeError for a non-string) listing the valid ones."""
+    if not isinstance(name, str):
+        raise TypeError(f"an implementation name must be a string, got {type(name).__name__} {name!r}; "
+                        f"valid names: {', '.join(names())}")
     if name not in _registry.MODULES:
         raise ValueError(f"unknown implementation {name!r}; valid names: {', '.join(names())}")
     return Implementation(name)
@@ -55,7 +65,7 @@ def get(name: str) -> Implementation:
 
 @dataclass(frozen=True)
 class Implementation:
-    """A registered implementation: metadata, availability, and the validated public calls."""
+    """A registered implementation: its spec (impls._spec.Spec), availability, and the validated public calls."""
 
     name: str
 
@@ -67,10 +77,15 @@ class Implementation:
         return module
 
     @property
+    def spec(self) -> Spec:
+        """The module's declared SPEC (RuntimeError when the implementation is not available here)."""
+        return self._module.SPEC
+
+    @property
     def summary(self) -> str:
-        """One-line human description."""
+        """One-line human description (the reason it is unavailable when its module cannot be imported)."""
         module = _registry.load(self.name)
-        return getattr(module, "SUMMARY", f"({self.unavailable_reason})")
+        return f"({self.unavailable_reason})" if isinstance(module, ImportError) else module.SPEC.summary
 
     @property
     def unavailable_reason(self) -> str | None:
@@ -90,40 +105,46 @@ class Implementation:
         return self.unavailable_reason is None
 
     def estimated_seconds(self, n: int, m: int) -> float:
-        """Rough time of one gradient call, from the module's COST_NS = (ns per example, ns per element).
+        """Rough time of one gradient call, from the spec's cost_ns = (ns per example, ns per element).
 
         Benchmarks use it to skip sizes an implementation cannot afford instead of hanging on them.
         """
-        per_example, per_element = getattr(self._module, "COST_NS", (0.0, 1.0))
+        per_example, per_element = self.spec.cost_ns
         return (per_example * m + per_element * n * m) * 1e-9
 
     @property
     def uses_threads(self) -> bool:
-        """Whether more threads can speed it up (BLAS, parallel loops); from the module's USES_THREADS."""
-        return bool(getattr(self._module, "USES_THREADS", False))
+        """Whether more threads can speed it up (BLAS, parallel loops)."""
+        return self.spec.uses_threads
 
     @property
     def memory(self) -> str:
         """Where prepare() puts X: "host" (main memory, the CPU's one-read limit applies) or "device" (a GPU's)."""
-        return str(getattr(self._module, "MEMORY", "host"))
+        return self.spec.memory
 
     @property
     def jit(self) -> bool:
         """Whether its first call compiles code (benchmarks then time compilation on its own)."""
-        return bool(getattr(self._module, "JIT", False))
+        return self.spec.jit
 
     @property
     def dtypes(self) -> tuple[str, ...]:
         """Compute dtypes the kernel supports natively."""
-        return tuple(getattr(self._module, "DTYPES", ("float64",)))
+        return self.spec.dtypes
 
     def prepare(self, X, Y, *, dtype=None) -> Problem:
-        """Validate X, Y once and place them for this implementation (outside any timed region)."""
+        """Validate X, Y once and place them for this implementation (outside any timed region).
+
+        The problem owns a private, read-only snapshot: X and Y are copied once here, in the compute
+        dtype and X's own memory layout, unless the implementation's prepare copies them anyway (to a
+        device, to Dask workers). Editing the caller's arrays afterwards changes nothing.
+        """
         dt = _validate.compute_dtype(dtype)
-        if dt.name not in self.dtypes:
-            raise ValueError(f"implementation {self.name!r} computes in {', '.join(self.dtypes)}, not {dt.name}")
-        X = _validate.check_X(X, dt)
-        Y = _validate.check_Y(Y, X.shape[1], dt)
+        spec = self.spec
+        if dt.name not in spec.dtypes:
+            raise ValueError(f"implementation {self.name!r} computes in {', '.join(spec.dtypes)}, not {dt.name}")
+        X = _validate.check_X(X, dt, snapshot=not spec.copies)
+        Y = _validate.check_Y(Y, X.shape[1], dt, snapshot=not spec.copies)
         module = self._module
         prepare = getattr(module, "prepare", None)
         data = prepare(X, Y) if prepare else (X, Y)
@@ -139,11 +160,21 @@ class Problem:
     """Validated, placed data of one implementation; evaluate it at many (w, b)."""
 
     impl: Implementation
-    # Validated (n, m), kept to name a non-finite entry if outputs go non-finite; a Dask array
-    # for data generated on a cluster (impls.dask.make_problem).
+    # Validated (n, m): the snapshot (or, where the implementation copies X itself, the caller's X),
+    # kept to name a non-finite entry if outputs go non-finite; a Dask array for data generated on a
+    # cluster (impls.dask.make_problem).
     X: np.ndarray
     data: tuple = field(repr=False)
     kernel: object = field(repr=False)
+    # Per-call facts looked up once, so a call pays no attribute chains or dtype comparisons.
+    _n: int = field(init=False, repr=False)
+    _float32: bool = field(init=False, repr=False)
+    _warns: bool = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_n", self.X.shape[0])
+        object.__setattr__(self, "_float32", self.X.dtype != np.float64)
+        object.__setattr__(self, "_warns", self.impl.spec.warns)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -151,25 +182,33 @@ class Problem:
 
     def evaluate(self, w: np.ndarray, b: float) -> tuple[np.ndarray, float, float]:
         """Kernel on canonical (n,) float64 w and float b; results checked for finiteness."""
-        # inf − inf inside a NumPy kernel would warn; non-finite outputs are diagnosed below instead.
-        with np.errstate(invalid="ignore", over="ignore"):
-            dw, db, cost = self.kernel(w.astype(self.X.dtype, copy=False), b, *self.data)
-        dw, db, cost = np.asarray(dw, dtype=np.float64), float(db), float(cost)
+        if self._float32:
+            w = w.astype(np.float32)
+        if self._warns:
+            # inf − inf inside a NumPy kernel would warn; non-finite outputs are diagnosed below instead.
+            with np.errstate(invalid="ignore", over="ignore"):
+                dw, db, cost = self.kernel(w, b, *self.data)
+        else:
+            dw, db, cost = self.kernel(w, b, *self.data)
+        if type(dw) is not np.ndarray or dw.dtype != np.float64:
+            dw = np.asarray(dw, dtype=np.float64)
+        db, cost = float(db), float(cost)
         _validate.check_outputs(dw, db, cost, self.X)
         return dw, db, cost
 
     def gradients(self, w, b) -> Gradients:
         """Validated w and b, then one evaluation; dw comes back in w's shape."""
-        w, shape = _validate.check_w(w, self.shape[0])
+        w, shape = _validate.check_w(w, self._n)
         dw, db, cost = self.evaluate(w, _validate.check_b(b))
-        return Gradients(dw.reshape(shape), db, cost)
+        return Gradients(dw if dw.shape == shape else dw.reshape(shape), db, cost)
 
     def train(self, w, b, *, learning_rate=0.009, iterations=100) -> TrainResult:
         """Plain gradient descent on this problem's data: w ← w − α·dw, b ← b − α·db."""
-        w, shape = _validate.check_w(w, self.shape[0])
+        w, shape = _validate.check_w(w, self._n)
         b = _validate.check_b(b)
         learning_rate, iterations = _validate.check_hyper(learning_rate, iterations)
         costs = np.empty(iterations)
+        w = w.copy()  # a view of the caller's w otherwise; the result must not share its memory
         for k in range(iterations):
             dw, db, costs[k] = self.evaluate(w, b)
             w = w - learning_rate * dw

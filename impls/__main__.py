@@ -1,11 +1,17 @@
-"""Demo: time each implementation once at one size and print its speedup over the double loop."""
+"""Demo: time each implementation at one size and print its speedup over the baseline (the double loop).
+
+``--overhead`` instead measures what the public call adds to the bare kernel on a prepared problem.
+"""
 
 import argparse
+import time
 import timeit
 
 import numpy as np
 
 import impls
+
+OVERHEAD_IMPLS = ("numpy", "numba", "numba_parallel")  # the issue's targets: ≤ 3 µs at n=10, m=100
 
 
 def _median_time(name, data, w, repeat) -> dict[str, float]:
@@ -20,23 +26,78 @@ def _median_time(name, data, w, repeat) -> dict[str, float]:
     return {name: float(np.median(runs))}
 
 
+def _per_call(f, calls: int) -> float:
+    """Seconds per call of f, over ``calls`` back-to-back calls."""
+    start = time.perf_counter()
+    for _ in range(calls):
+        f()
+    return (time.perf_counter() - start) / calls
+
+
+def overhead(name: str, n: int, m: int, rounds: int, calls: int):
+    """(interval of public − bare seconds per call, median bare seconds), from interleaved rounds.
+
+    Each round times ``calls`` public calls and ``calls`` bare kernel calls, in alternating order,
+    and forms their difference within the round, so a machine that slows down between rounds
+    moves both sides together.
+    """
+    from reports.stats import median_interval  # the suite's one interval statistic (standard library only)
+
+    data = impls.make_problem(n, m, seed=0)
+    problem = impls.get(name).prepare(data.X, data.Y)
+    w = np.full((n, 1), 0.01)
+    w_canonical = w.reshape(n)
+    public = lambda: problem.gradients(w, 0.0)  # noqa: E731
+    bare = lambda: problem.kernel(w_canonical, 0.0, *problem.data)  # noqa: E731
+    public(), bare()  # compile and warm both
+    diffs, kernel = [], []
+    for r in range(rounds):
+        first, second = (public, bare) if r % 2 == 0 else (bare, public)
+        t = {first: _per_call(first, calls), second: _per_call(second, calls)}
+        diffs.append(t[public] - t[bare])
+        kernel.append(t[bare])
+    return median_interval(diffs), float(np.median(kernel))
+
+
+def _print_overhead(args) -> None:
+    print(f"public call − bare kernel on a prepared problem, n={args.n}, m={args.m}, float64, one thread, "
+          f"{args.rounds} interleaved rounds of {args.calls} calls: median [95% interval]")
+    with impls.limit_threads(1):
+        for name in args.impls:
+            if not impls.get(name).available:
+                print(f"{name:>14}: not available here: {impls.get(name).unavailable_reason}")
+                continue
+            iv, kernel = overhead(name, args.n, args.m, args.rounds, args.calls)
+            print(f"{name:>14}: {iv.median * 1e6:6.2f} µs [{iv.lo * 1e6:.2f}, {iv.hi * 1e6:.2f}]"
+                  f"   (kernel alone {kernel * 1e6:.1f} µs)")
+
+
 def main(argv=None) -> None:
-    """Median of a few calls per implementation, same process, same data."""
+    """Median of a few calls per implementation, same process, same data; or the public-call overhead."""
     parser = argparse.ArgumentParser(prog="python -m impls", description=__doc__)
-    parser.add_argument("-n", type=int, default=100, help="features (default 100)")
-    parser.add_argument("-m", type=int, default=1000, help="examples (default 1000)")
+    parser.add_argument("-n", type=int, default=None, help="features (default 100; 10 with --overhead)")
+    parser.add_argument("-m", type=int, default=None, help="examples (default 1000; 100 with --overhead)")
     parser.add_argument("--repeat", type=int, default=7, help="timed calls per implementation")
+    parser.add_argument("--overhead", action="store_true", help="measure public call − bare kernel instead")
+    parser.add_argument("--impls", nargs="+", default=OVERHEAD_IMPLS, choices=impls.names(), metavar="NAME",
+                        help=f"implementations for --overhead (default {' '.join(OVERHEAD_IMPLS)})")
+    parser.add_argument("--rounds", type=int, default=21, help="interleaved rounds for --overhead")
+    parser.add_argument("--calls", type=int, default=2000, help="calls per measurement for --overhead")
     args = parser.parse_args(argv)
+    if args.overhead:
+        args.n, args.m = args.n or 10, args.m or 100
+        return _print_overhead(args)
+    args.n, args.m = args.n or 100, args.m or 1000
     data = impls.make_problem(args.n, args.m, seed=0)
     w = np.full((args.n, 1), 0.01)
     times = {}
     with impls.limit_threads(1):  # one thread: the speedups below come from vectorization alone
         for name in impls.names():
             times.update(_median_time(name, data, w, args.repeat))
-    base = times.get("numpy")
+    base = times[impls.BASELINE]
     print(f"n={args.n}, m={args.m}, float64, one thread, median of {args.repeat} calls")
     for name, t in times.items():
-        print(f"{name:>14}: {t * 1e3:10.3f} ms   {t / base:8.2f}× numpy's time")
+        print(f"{name:>14}: {t * 1e3:10.3f} ms   {base / t:8.1f}× faster than {impls.BASELINE}")
 
 
 if __name__ == "__main__":

@@ -1,18 +1,18 @@
 """The one registry: implementation name -> module, in display order.
 
-Adding an implementation is one module in this package plus one line here. A module provides
-``SUMMARY`` and ``gradients(w, b, X, Y) -> (dw, db, cost)`` on canonical arrays; optionally
-``DTYPES`` (compute dtypes it supports, default float64 only), ``prepare(X, Y)`` (one-time
-data placement, default identity), ``unavailable_reason()`` (for a module that imports but cannot
-run, lacking a GPU say), ``set_num_threads(k)`` (a backend's own thread pool), ``close()`` (shut
-down what it started, a cluster say; the test session calls it at the end), ``USES_THREADS`` and
-``JIT`` flags, ``MEMORY`` ("device" where prepare puts X in a GPU's memory; default "host"), and
-``COST_NS`` (a rough cost model that lets benchmarks skip unaffordable sizes).
-Nothing else in the project branches on implementation names.
+Adding an implementation is one module in this package plus one line here. A module declares
+``SPEC = impls._spec.Spec(summary=..., ...)`` (its metadata, checked at import: a misspelled field is
+a TypeError) and defines ``gradients(w, b, X, Y) -> (dw, db, cost)`` on canonical arrays; optionally
+``prepare(X, Y)`` (one-time data placement, default identity), ``unavailable_reason()`` (for a
+module that imports but cannot run, lacking a GPU say), ``set_num_threads(k)`` (a backend's own
+thread pool) and ``close()`` (shut down what it started, a cluster say; the test session calls it
+at the end). Nothing else in the project branches on implementation names.
 """
 
 import importlib
 from functools import cache
+
+from impls._spec import spec_of
 
 # name -> (module, pip extra that installs its dependencies or None)
 MODULES: dict[str, tuple[str, str | None]] = {
@@ -35,12 +35,17 @@ BASELINE = "double_loop"
 
 @cache
 def load(name: str):
-    """Import an implementation's module, or return the ImportError that prevents it."""
+    """Import an implementation's module, or return the ImportError that prevents it.
+
+    A module that imports but declares no valid SPEC is a programming error: TypeError, not a skip.
+    """
     module, _ = MODULES[name]
     try:
-        return importlib.import_module(module)
+        loaded = importlib.import_module(module)
     except ImportError as exc:
         return exc
+    spec_of(loaded)
+    return loaded
 
 
 def loaded_modules() -> list:

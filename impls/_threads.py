@@ -7,14 +7,13 @@ import numba
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from impls import _registry
+from impls._validate import positive_int
 
 
 @contextmanager
 def limit_threads(threads: int) -> Iterator[int]:
     """Run the block with at most ``threads`` threads in BLAS, OpenMP, Numba and loaded backends."""
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise ValueError(f"threads must be a positive integer, got {threads!r}")
-    threads = min(threads, numba.config.NUMBA_NUM_THREADS)
+    threads = min(positive_int(threads, "threads"), numba.config.NUMBA_NUM_THREADS)
     with ExitStack() as stack:
         stack.enter_context(threadpool_limits(limits=threads))
         previous = numba.get_num_threads()

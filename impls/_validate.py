@@ -2,20 +2,24 @@
 
 Checks cost O(n + m) and never scan X: a NaN/inf scan of X would be a second pass over the
 largest array. Non-finite X makes the outputs non-finite, so ``check_outputs`` scans X only
-then, to name the problem.
+then, to name the problem. The per-call checks (w, b, outputs) have fast paths for the common
+case (a float64 ndarray w, a float b, finite results) because at m = 100 they cost as much as the
+kernel: no copies, no ufunc calls, no error-state context.
 """
 
+import math
 import numbers
 
 import numpy as np
 
 COMPUTE_DTYPES = {"float64": np.float64, "float32": np.float32}
+_F64 = np.dtype(np.float64)
 
 
 def compute_dtype(dtype) -> np.dtype:
     """The compute dtype asked for: float64 (default) or float32."""
     if dtype is None:
-        return np.dtype(np.float64)
+        return _F64
     try:
         dt = np.dtype(dtype)
     except TypeError:
@@ -25,7 +29,17 @@ def compute_dtype(dtype) -> np.dtype:
     return dt
 
 
+def positive_int(value, name: str) -> int:
+    """``value`` as an int when it is a whole number >= 1 (any integral type, bool excluded)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
 def _real_array(value, name: str) -> np.ndarray:
+    if isinstance(value, np.ma.MaskedArray):  # np.asarray would drop the mask and use the hidden values
+        raise TypeError(f"{name} must be a plain array, not a masked array (its mask would be ignored); "
+                        "fill or drop the masked entries first")
     try:
         arr = np.asarray(value)
     except (TypeError, ValueError) as exc:
@@ -35,55 +49,90 @@ def _real_array(value, name: str) -> np.ndarray:
     return arr
 
 
-def check_X(X, dtype: np.dtype) -> np.ndarray:
-    """X as an (n, m) array of the compute dtype; no copy when it already is one."""
+def _cast(arr: np.ndarray, dtype: np.dtype, name: str, snapshot: bool) -> np.ndarray:
+    """``arr`` in ``dtype``: a private read-only copy in arr's own layout (snapshot), else no copy if it is one."""
+    # A value finite in float64 but beyond float32's range would become inf with a RuntimeWarning;
+    # the cast is the one pass that sees it, so it is where the error is named.
+    try:
+        with np.errstate(over="raise"):
+            out = np.array(arr, dtype=dtype, order="K") if snapshot else arr.astype(dtype, copy=False)
+    except FloatingPointError:
+        raise ValueError(f"{name} has values beyond the range of {dtype.name} (largest {np.finfo(dtype).max:.4g}); "
+                         f"rescale {name} or compute in float64") from None
+    if snapshot:
+        out.flags.writeable = False
+    return out
+
+
+def check_X(X, dtype: np.dtype, *, snapshot: bool = True) -> np.ndarray:
+    """X as an (n, m) array of the compute dtype: a private read-only copy, or (snapshot=False) no copy."""
     X = _real_array(X, "X")
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D with shape (n, m) (one example per column), got shape {X.shape}")
     n, m = X.shape
     if n == 0 or m == 0:
         raise ValueError(f"X must have n >= 1 features and m >= 1 examples, got shape {X.shape}")
-    return X.astype(dtype, copy=False)
+    return _cast(X, dtype, "X", snapshot)
 
 
-def check_Y(Y, m: int, dtype: np.dtype) -> np.ndarray:
-    """Y as an (m,) array of labels in [0, 1]."""
+def check_Y(Y, m: int, dtype: np.dtype, *, snapshot: bool = True) -> np.ndarray:
+    """Y as an (m,) array of labels in [0, 1], copied like X."""
     Y = _real_array(Y, "Y")
     if Y.shape not in ((1, m), (m,)):
         raise ValueError(f"Y must have shape (1, {m}) or ({m},) to match X's m = {m}, got {Y.shape}")
-    Y = Y.reshape(m).astype(dtype, copy=False)
+    Y = Y.reshape(m)
     # One min and one max catch NaN (comparisons are False), infinities and labels outside [0, 1].
     if not (Y.min() >= 0 and Y.max() <= 1):
         bad = np.flatnonzero(~((Y >= 0) & (Y <= 1)))[0]
         raise ValueError(f"Y must hold finite labels in [0, 1]; Y[{bad}] = {Y[bad]!r}")
-    return Y
+    return _cast(Y, dtype, "Y", snapshot)
 
 
 def check_w(w, n: int) -> tuple[np.ndarray, tuple[int, ...]]:
-    """w as a fresh, finite (n,) float64 array, plus the caller's shape to give dw back in."""
-    arr = _real_array(w, "w")
-    if arr.shape not in ((n, 1), (n,)):
-        raise ValueError(f"w must have shape ({n}, 1) or ({n},) to match X's n = {n}, got {arr.shape}")
-    out = np.array(arr, dtype=np.float64).reshape(n)  # a copy: kernels can never touch the caller's w
-    if not np.isfinite(out).all():
-        raise ValueError(f"w must be finite; w[{np.flatnonzero(~np.isfinite(out))[0]}] is not")
-    return out, arr.shape
+    """w as a finite (n,) float64 array, plus the caller's shape to give dw back in.
+
+    A float64 ndarray of the right shape is passed on as a view (kernels never write to w);
+    anything else is converted once.
+    """
+    if type(w) is np.ndarray and w.dtype == _F64 and (w.shape == (n,) or w.shape == (n, 1)):
+        flat, shape = w.reshape(n), w.shape
+    else:
+        arr = _real_array(w, "w")
+        if arr.shape not in ((n, 1), (n,)):
+            raise ValueError(f"w must have shape ({n}, 1) or ({n},) to match X's n = {n}, got {arr.shape}")
+        flat, shape = _cast(arr.reshape(n), _F64, "w", snapshot=False), arr.shape
+    if not all_finite(flat):
+        raise ValueError(f"w must be finite; w[{np.flatnonzero(~np.isfinite(flat))[0]}] is not")
+    return flat, shape
 
 
 def check_b(b) -> float:
     """b as a finite Python float (a scalar, a 0-d or a one-element array)."""
-    arr = _real_array(b, "b")
-    if arr.size != 1:
-        raise ValueError(f"b must be a scalar, got an array of shape {arr.shape}")
-    value = float(arr.reshape(()))
-    if not np.isfinite(value):
+    if type(b) is float or type(b) is int:  # the common case: skip the array round trip
+        value = float(b)
+    else:
+        arr = _real_array(b, "b")
+        if arr.size != 1:
+            raise ValueError(f"b must be a scalar, got an array of shape {arr.shape}")
+        value = float(arr.reshape(()))
+    if not math.isfinite(value):
         raise ValueError(f"b must be finite, got {value}")
     return value
 
 
+def all_finite(v: np.ndarray) -> bool:
+    """Whether every entry of a 1-D float64 array is finite, at the cost of one sum when it is."""
+    # NaN and ±inf propagate through a sum, so a finite sum proves every entry finite; only a sum of
+    # finite entries that overflows needs the element-wise check. Up to ~32 entries a Python sum beats
+    # any NumPy call; above, np.vdot (which, unlike @ and dot, does not warn when it overflows).
+    total = sum(v.tolist()) if v.size <= 32 else np.vdot(v, v)
+    return math.isfinite(total) or bool(np.isfinite(v).all())
+
+
 def check_hyper(learning_rate, iterations) -> tuple[float, int]:
-    """Gradient-descent settings: a positive finite step and a non-negative whole count."""
-    if not isinstance(learning_rate, numbers.Real) or not (0 < float(learning_rate) < np.inf):
+    """Gradient-descent settings: a positive finite step and a non-negative whole count (bool is neither)."""
+    if (isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real)
+            or not (0 < float(learning_rate) < np.inf)):
         raise ValueError(f"learning_rate must be a positive finite number, got {learning_rate!r}")
     if isinstance(iterations, bool) or not isinstance(iterations, numbers.Integral) or iterations < 0:
         raise ValueError(f"iterations must be a non-negative integer, got {iterations!r}")
@@ -92,7 +141,7 @@ def check_hyper(learning_rate, iterations) -> tuple[float, int]:
 
 def check_outputs(dw: np.ndarray, db: float, cost: float, X: np.ndarray) -> None:
     """Raise a ValueError naming the cause when a kernel's results are not finite."""
-    if np.isfinite(cost) and np.isfinite(db) and np.isfinite(dw).all():
+    if math.isfinite(db) and math.isfinite(cost) and all_finite(dw):
         return
     # Row first, then column: two reductions that NumPy and Dask arrays both evaluate without
     # flattening X (a Dask X is scanned on its workers, chunk by chunk; np.asarray fetches the result).

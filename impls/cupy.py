@@ -4,12 +4,16 @@ from functools import cache
 
 import cupy
 
-from impls._stable import sigmoid_and_loss
+from impls import _stable
+from impls._spec import DEVICE, Spec
 
-SUMMARY = "CuPy on an NVIDIA GPU: the vectorized formula, X copied to device memory once (prepare)"
-DTYPES = ("float64", "float32")
-JIT = True  # CuPy compiles its elementwise and reduction kernels on first use
-MEMORY = "device"  # X lives in GPU memory: the host's read bandwidth does not bound it
+SPEC = Spec(
+    summary="CuPy on an NVIDIA GPU: the vectorized formula, X copied to device memory once (prepare)",
+    dtypes=("float64", "float32"),
+    jit=True,  # CuPy compiles its elementwise and reduction kernels on first use
+    memory=DEVICE,  # X lives in GPU memory: the host's read bandwidth does not bound it
+    copies=True,  # prepare copies X and Y to the device
+)
 
 
 @cache
@@ -29,9 +33,6 @@ def prepare(X, Y):
 
 def gradients(w, b, X, Y):
     """dw, db, cost computed on the GPU and brought back to the host (which waits for the GPU)."""
-    m = X.shape[1]
-    Z = cupy.asarray(w) @ X + b
-    A, loss = sigmoid_and_loss(Z, Y, cupy)
-    dZ = A - Y
-    return cupy.asnumpy(X @ dZ) / m, float(dZ.sum()) / m, float(loss.sum()) / m
+    dw, db, cost = _stable.gradients(cupy.asarray(w), b, X, Y, cupy)
+    return cupy.asnumpy(dw), float(db), float(cost)
 

@@ -36,10 +36,15 @@ from distributed import Client, LocalCluster, wait
 import impls
 from impls import _data
 from impls import numpy as _numpy
+from impls._spec import Spec
 
-SUMMARY = "Dask: X chunked along examples on a cluster, one reduction of per-chunk NumPy partial sums"
-DTYPES = ("float64", "float32")
-USES_THREADS = True  # worker processes, set through set_num_threads (impls.limit_threads)
+SPEC = Spec(
+    summary="Dask: X chunked along examples on a cluster, one reduction of per-chunk NumPy partial sums",
+    dtypes=("float64", "float32"),
+    uses_threads=True,  # worker processes, set through set_num_threads (impls.limit_threads)
+    copies=True,  # prepare sends copies of X's chunks to the workers
+)
+
 ADDRESS_ENV = "DASK_SCHEDULER_ADDRESS"
 N_WORKERS = 2
 DEFAULT_CHUNK_BYTES = 64 * 2**20

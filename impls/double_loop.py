@@ -1,10 +1,13 @@
 """The lecture's first version: pure Python, a loop over examples and loops over features."""
 
-from impls._stable import loss_scalar, sigmoid_scalar
+from impls._spec import Spec
+from impls._stable import dz_and_loss
 
-SUMMARY = "pure Python: loop over m examples, inner loops over n features"
-# Measured on a 2-core x86-64: ~650 ns per example plus ~105 ns per feature of each example.
-COST_NS = (650.0, 105.0)
+SPEC = Spec(
+    summary="pure Python: loop over m examples, inner loops over n features",
+    # Measured on a 2-core x86-64: ~650 ns per example plus ~105 ns per feature of each example.
+    cost_ns=(650.0, 105.0),
+)
 
 
 def gradients(w, b, X, Y):
@@ -21,8 +24,8 @@ def gradients(w, b, X, Y):
         z = b
         for j in range(n):
             z += w[j] * x[j]
-        dz = sigmoid_scalar(z) - y[i]
-        cost += loss_scalar(z, y[i])
+        dz, loss = dz_and_loss(z, y[i])
+        cost += loss
         for j in range(n):
             dw[j] += x[j] * dz
         db += dz

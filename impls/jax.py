@@ -4,8 +4,13 @@ Importing this module turns on ``jax_enable_x64`` for the whole process: JAX com
 otherwise, and the suite compares float64 results to rtol 1e-9. Any other JAX code in the same
 process then sees 64-bit defaults too.
 
-``prepare`` only places X and Y on the CPU device. Like Numba, the first call for a new
-(n, m, dtype) traces and compiles (0.1 to 0.3 s here); later calls reuse the executable from
+Subnormals: XLA's CPU code flushes subnormal numbers to zero (denormals-are-zero and
+flush-to-zero), so an X of entries near 1e-310 gives dw = 0 where NumPy keeps a subnormal dw;
+tests/test_equality.py states this behaviour rather than hiding it. Normal-range results agree.
+
+``prepare`` only places X and Y on the CPU device: XLA aliases the snapshot's memory when it is
+64-byte aligned and copies it otherwise. Like Numba, the first call for a new (n, m, dtype)
+traces and compiles (0.1 to 0.3 s here); later calls reuse the executable from
 JAX's process-wide cache. So compile time is the first call in a fresh process (or after
 ``jax.clear_caches()``) minus a steady-state call.
 
@@ -27,12 +32,17 @@ jax.config.update("jax_enable_x64", True)
 
 import jax.numpy as jnp  # noqa: E402  (after x64 is on, so its defaults are 64-bit)
 
-from impls._stable import sigmoid_and_loss  # noqa: E402
+from impls import _stable  # noqa: E402
+from impls._spec import Spec  # noqa: E402
 
-SUMMARY = "JAX on the CPU: the vectorized formula compiled by jax.jit (XLA), 64-bit enabled"
-DTYPES = ("float64", "float32")
-JIT = True
-USES_THREADS = False  # XLA runs single-threaded here (see the module docstring)
+SPEC = Spec(
+    summary="JAX on the CPU: the vectorized formula compiled by jax.jit (XLA), 64-bit enabled",
+    dtypes=("float64", "float32"),
+    jit=True,
+    uses_threads=False,  # XLA runs single-threaded here (see the module docstring)
+    # copies stays False: device_put aliases a 64-byte-aligned NumPy array instead of copying it,
+    # so the interface's read-only snapshot is what keeps the caller's later edits out.
+)
 
 # The CPU explicitly: a CUDA-enabled jaxlib would otherwise put the arrays on its GPU.
 _CPU = jax.devices("cpu")[0]
@@ -40,11 +50,7 @@ _CPU = jax.devices("cpu")[0]
 
 @jax.jit
 def _kernel(w, b, X, Y):
-    m = X.shape[1]
-    Z = w @ X + b
-    A, loss = sigmoid_and_loss(Z, Y, jnp)
-    dZ = A - Y
-    return (X @ dZ) / m, dZ.sum() / m, loss.sum() / m
+    return _stable.gradients(w, b, X, Y, jnp)
 
 
 def prepare(X, Y):

@@ -5,9 +5,9 @@ import math
 import numba
 import numpy as np
 
-SUMMARY = "Numba @njit of the loop algorithm (serial, on-disk cache)"
-DTYPES = ("float64", "float32")
-JIT = True
+from impls._spec import Spec
+
+SPEC = Spec(summary="Numba @njit of the loop algorithm (serial, on-disk cache)", dtypes=("float64", "float32"), jit=True)
 
 
 # fastmath "reassoc" only lets LLVM reorder the sums (so the dw reduction vectorizes with several
@@ -27,11 +27,17 @@ def _kernel(w, b, X, Y):
     db = 0.0
     cost = 0.0
     for i in range(m):
-        t = math.exp(-abs(z[i]))
-        a = 1.0 / (1.0 + t) if z[i] >= 0 else t / (1.0 + t)
-        cost += max(z[i], 0.0) + math.log1p(t) - Y[i] * z[i]
-        dz[i] = a - Y[i]
-        db += a - Y[i]
+        # The cancellation-free dz and loss of impls._stable.dz_and_loss, written out for the JIT.
+        zi, y = z[i], float(Y[i])
+        t = math.exp(-abs(zi))
+        if zi > 0:
+            d = ((1.0 - y) - y * t) / (1.0 + t)
+            cost += (1.0 - y) * zi + math.log1p(t)
+        else:
+            d = ((1.0 - y) * t - y) / (1.0 + t)
+            cost += -y * zi + math.log1p(t)
+        dz[i] = d
+        db += d
     dw = np.zeros(n, dtype=np.float64)
     for j in range(n):
         acc = 0.0

@@ -82,10 +82,14 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-SUMMARY = "Numba prange, one fused pass over X per gradient (z, dz, dw per cache-sized block of examples)"
-DTYPES = ("float64", "float32")
-USES_THREADS = True  # prange over static chunks of examples, one per Numba thread
-JIT = True  # the first call compiles (or loads the on-disk cache)
+from impls._spec import Spec
+
+SPEC = Spec(
+    summary="Numba prange, one fused pass over X per gradient (z, dz, dw per cache-sized block of examples)",
+    dtypes=("float64", "float32"),
+    uses_threads=True,  # prange over static chunks of examples, one per Numba thread
+    jit=True,  # the first call compiles (or loads the on-disk cache)
+)
 
 BLOCK_BYTES = 2 * 1024 * 1024  # bytes of X per block: measured best here, see above
 _FASTMATH = {"reassoc", "contract"}

@@ -1,6 +1,7 @@
 """The registry: names, lookup errors, metadata, unavailable implementations."""
 
 import tomllib
+import types
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +9,8 @@ import pytest
 
 import impls
 from impls import _registry
+from impls._spec import DEVICE, HOST, Spec, spec_of
+from reports import schema
 
 
 def test_first_four_are_registered_in_display_order():
@@ -24,11 +27,57 @@ def test_unknown_name_lists_valid_names():
 
 
 def test_metadata(impl):
-    """Each implementation has its name and a one-line summary."""
+    """Each implementation's spec: its name, a one-line summary, float64 among its dtypes."""
     assert impl.name in impls.names()
-    assert impl.summary and "\n" not in impl.summary
-    assert "float64" in impl.dtypes
-    assert impl.available and impl.unavailable_reason is None
+    assert isinstance(impl.spec, Spec) and impl.summary == impl.spec.summary and "\n" not in impl.summary
+    assert "float64" in impl.dtypes and impl.memory in (schema.HOST, schema.DEVICE)
+
+
+def test_implementations_without_an_extra_are_available():
+    """The core ones (no pip extra) run everywhere; availability and its reason always agree."""
+    for name in impls.names():
+        impl = impls.get(name)
+        assert impl.available == (impl.unavailable_reason is None), name
+        if _registry.MODULES[name][1] is None:
+            assert impl.available, f"{name}: {impl.unavailable_reason}"
+
+
+def test_roles_name_registered_implementations():
+    """REFERENCE and BASELINE are registered, and the baseline is the lecture's first version."""
+    assert impls.REFERENCE in impls.names() and impls.BASELINE == impls.names()[0]
+
+
+def test_spec_rejects_misspelled_and_wrong_fields():
+    """A typo in a field name, a non-bool flag or an unknown memory fails when the spec is declared."""
+    with pytest.raises(TypeError, match="uses_thread"):
+        Spec(summary="x", uses_thread=True)
+    with pytest.raises(TypeError, match="jit must be True or False"):
+        Spec(summary="x", jit="yes")
+    with pytest.raises(ValueError, match="memory must be"):
+        Spec(summary="x", memory="gpu")
+    with pytest.raises(ValueError, match="dtypes must include float64"):
+        Spec(summary="x", dtypes=("float16",))
+
+
+def _module(name: str, **attributes) -> types.ModuleType:
+    module = types.ModuleType(name)
+    module.gradients = lambda w, b, X, Y: None
+    vars(module).update(attributes)
+    return module
+
+
+def test_a_module_without_spec_or_with_old_constants_fails_loudly():
+    """No SPEC, or a leftover USES_THREADS beside it, is a TypeError naming the module, never a default."""
+    with pytest.raises(TypeError, match="fake must declare SPEC"):
+        spec_of(_module("fake"))
+    with pytest.raises(TypeError, match="fake defines USES_THREADS"):
+        spec_of(_module("fake", SPEC=Spec(summary="x"), USES_THREADS=True))
+    assert spec_of(_module("fake", SPEC=Spec(summary="x"))).uses_threads is False
+
+
+def test_memory_words_match_the_results_contract():
+    """impls spells host/device itself (it never imports the report); they must equal reports.schema's."""
+    assert (HOST, DEVICE) == (schema.HOST, schema.DEVICE)
 
 
 def test_limit_threads_pins_numba_and_blas_and_restores():
@@ -61,7 +110,7 @@ def test_unavailable_implementation_is_listed_and_says_why(off):
         extra = _registry.MODULES[off.name][1]
         assert reason.startswith(f"{module.name} is not installed")
         assert f"pip install 'logreg-vectorization-bench[{extra}]'" in reason
-        assert reason in off.summary  # no SUMMARY to read: the summary says why instead
+        assert reason in off.summary  # no SPEC to read: the summary says why instead
     with pytest.raises(RuntimeError, match=f"implementation '{off.name}' is not available here: ") as info:
         off.gradients(np.ones(2), 0.0, np.ones((2, 3)), np.zeros(3))
     assert reason in str(info.value)

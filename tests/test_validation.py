@@ -42,6 +42,10 @@ BAD = {
     "Y-label-negative": ((W, B, X, with_entry(Y, (0, 3), -1.0)), ValueError, r"Y\[3\]"),
     "Y-nan": ((W, B, X, with_entry(Y, (0, 0), np.nan)), ValueError, r"finite labels in \[0, 1\]; Y\[0\]"),
     "Y-complex": ((W, B, X, Y + 0j), TypeError, "Y must hold real numbers"),
+    "X-masked": ((W, B, np.ma.masked_greater(X, 1.0), Y), TypeError, "X must be a plain array, not a masked"),
+    "Y-masked": ((W, B, X, np.ma.masked_equal(Y, 0.0)), TypeError, "Y must be a plain array, not a masked"),
+    "w-masked": ((np.ma.masked_equal(W, 0.1), B, X, Y), TypeError, "w must be a plain array, not a masked"),
+    "b-masked": ((W, np.ma.masked_array(B), X, Y), TypeError, "b must be a plain array, not a masked"),
 }
 
 
@@ -68,6 +72,8 @@ def test_bad_dtype_and_train_settings():
         ({"learning_rate": float("nan")}, "learning_rate must be a positive"),
         ({"iterations": -1}, "iterations must be a non-negative integer"),
         ({"iterations": 2.5}, "iterations must be a non-negative integer"),
+        ({"iterations": True}, "iterations must be a non-negative integer"),
+        ({"learning_rate": True}, "learning_rate must be a positive"),
         ({"implementation": "fortran"}, "unknown implementation 'fortran'"),
     ]:
         with pytest.raises(ValueError, match=message):
@@ -83,3 +89,42 @@ def test_inputs_are_never_mutated(impl):
     for a, original in zip((w, X_, Y_), before, strict=True):
         np.testing.assert_array_equal(a, original)
     assert fit.w is not w and not np.shares_memory(fit.w, w)
+
+
+def test_float32_overflow_of_finite_x_is_named(impl):
+    """X = 1e300 is finite in float64 but not in float32: a ValueError naming X and float32, no RuntimeWarning."""
+    if "float32" not in impl.dtypes:
+        pytest.skip(f"{impl.name} computes in float64 only")
+    with pytest.raises(ValueError, match="X has values beyond the range of float32"):
+        impl.prepare(with_entry(X, (1, 1), 1e300), Y, dtype="float32")
+
+
+def test_implementation_name_must_be_a_string():
+    """get(['numpy']) is a TypeError that lists the valid names, not 'unhashable type'."""
+    with pytest.raises(TypeError, match="implementation name must be a string, got list") as info:
+        impls.get(["numpy"])
+    assert all(name in str(info.value) for name in impls.names())
+
+
+def test_limit_threads_takes_any_integral_but_bool():
+    """NumPy integers count as whole numbers; True does not."""
+    with impls.limit_threads(np.int64(1)) as k:
+        assert k == 1 and type(k) is int
+    with pytest.raises(ValueError, match="threads must be a positive integer, got True"):
+        with impls.limit_threads(True):
+            pass
+
+
+def test_prepared_problem_keeps_a_snapshot(impl):
+    """Editing the caller's X and Y after prepare changes nothing: not the numbers, not the validation."""
+    X_, Y_ = np.asfortranarray(X), Y.copy()
+    problem = impl.prepare(X_, Y_)
+    before = problem.gradients(W, B)
+    X_[:] = 7.0
+    Y_[0, 0] = 5.0  # a label prepare would have refused
+    after = problem.gradients(W, B)
+    np.testing.assert_array_equal(after.dw, before.dw)
+    assert (after.db, after.cost) == (before.db, before.cost)
+    if not impl.spec.copies:  # the interface's snapshot: private, read-only, X's layout kept
+        assert not np.shares_memory(problem.X, X_) and not problem.X.flags.writeable
+        assert problem.X.flags.f_contiguous
