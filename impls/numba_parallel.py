@@ -1,86 +1,24 @@
-"""One fused pass over X on all cores: z, dz and dw of each block of examples while it sits in cache.
+"""One fused pass over X per gradient on all cores: z, dz and dw of each cache-sized block of examples.
 
-The vectorized NumPy gradient reads X twice (wᵀX, then X·dZᵀ). dz⁽ⁱ⁾ depends only on example
-i, so both passes can run on one block of examples at a time: compute z for the block, turn it
-into dz, then accumulate dw from the same block before it leaves the cache. X is then read from
-main memory once per gradient, and one gradient can approach ``bytes of X / read bandwidth``.
-
-Layout. X is used as given, never copied or transposed:
-- examples along rows (C order, strided views): a block is the columns [lo, hi) of every row.
-  Both passes run the inner loop along a row, over contiguous examples, so it vectorizes:
-  z[k] += w[j]·X[j, lo+k] (an axpy) and dw[j] += Σ_k X[j, lo+k]·dz[k] (a dot product).
-- features contiguous (F order): one example is a contiguous column; the same fusion with a
-  block of one example (z is a dot product over the column, then dw += dz·column).
-
-Block size. A block holds n·B elements of X, read from memory by pass 1 and re-read by pass 2,
-so it must still be cached when pass 2 comes. This machine (AMD EPYC Zen 4, ``lscpu``) has
-1 MiB of L2 per core, 32 KiB of L1d and 32 MiB of L3 shared by its 2 cores. The natural choice,
-a block that fits L2, was measured and lost: the n rows of a block are n separate streams from
-memory, and short row segments (n=1000 in 1 MiB: 128 examples, 1 KiB per row) keep the hardware
-prefetcher from running ahead. At n=1000, m=1e5 (one thread, min of 11, same process) blocks of
-1/2/4/8/16 MiB took 72/61/62/67/64 ms (numpy: 74, a plain read of X: 27); at n=100, m=1e6,
-1/2/4/8 MiB took 64/62/61/63 ms (numpy: 92). Software prefetch of the next block (tried with
-an llvm.prefetch intrinsic) made it slower. So BLOCK_BYTES = 2 MiB: twice L2, the part pass 1
-pushes out of L2 is re-read from L3 (2 threads × 2 MiB ≪ 32 MiB), and the row segments are
-long enough to stream. B = BLOCK_BYTES/(n·itemsize), a multiple of 16, at least 256 examples
-(2 KiB row segments even for very large n; the block then grows beyond 2 MiB) and at most 8192
-(the z/dz buffer stays at 64 KiB). E.g. float64: n=1000: B=256; n=100: B=2608; n=10: B=8192.
-Pass 2 walks the rows last-first: the rows pass 1 read last are the ones still in L2, and with
-LRU a forward walk would evict them while re-fetching the first rows from L3. At n=1000,
-m=1e5, 2 threads (back-to-back calls, median of 32, same process) that took 32.9 ms to 29.3 ms;
-at n=100, m=1e6 39.3 -> 38.0 ms; n=10 unchanged (the block fits L2 there).
-
-Rows per sweep. Each pass sweeps ROWS = 16 rows of the block together (the loops are written
-out: 16 named row views, 16 independent dot-product accumulators). The n row segments of a block
-are separate memory streams whose starts the prefetcher cannot guess; 16 streams in flight
-instead of 4 hide more of that latency, and z/dz go through L1 a quarter as often. Measured on
-this shared 2-core machine (one process, order rotated each repeat, median of 11, float64),
-4 → 16 rows: n=1000, m=1e5: 1 thread 63 → 53 ms, 2 threads 132 → 102 ms; n=100, m=1e6:
-unchanged (1 thread 63 vs 63 ms). 8 rows was in between. Pipelining (dw of block k in the same
-row sweep as z of block k+1) was no better at 1 thread (60 vs 55 ms at n=1000) and was dropped.
-Other jobs loaded the machine throughout (read bandwidth 16–30 GB/s instead of 35), so absolute
-times are high; only the same-process ratios mean anything.
-
-Where the time goes at n=1000, m=1e5 (2 threads, read bandwidth 35 GB/s; one read of X = 22.9
-ms). The whole gradient takes ~31.7 ms (1.38×). Pass 1 alone takes 26.1 ms: X streams from
-memory at 30.6 GB/s, 87% of the probe (16 interleaved 2 KiB row segments per core instead of one
-long stream). Pass 2 adds ~6 ms: re-reading a block from cache runs at ~65 GB/s per core whether
-the block sits in L2 (1 MiB) or half in L3 (2 MiB), because 16 short row segments are filled
-into L1 at that rate (one contiguous stream reads 88-107 GB/s from the same caches). Nothing
-tried overlapped pass 2 with the next block's memory reads: software prefetch of the next
-block or of the next rows (prefetcht0/t1/t2/nta), 8/24/32 rows per sweep, blocks of 1-16 MiB,
-pipelining pass 2 of block k into pass 1 of block k+1, and staggering the two threads' block
-boundaries all stayed within ±3% or lost. When the host gives this VM 55 GB/s instead of 35,
-the same 25-26 ms are 1.8× the (then shorter) one-read time: pass 1 reaches only 41 GB/s.
-
-Determinism. The m examples are split statically into one contiguous chunk per thread
-(``numba.get_num_threads()`` chunks, the same boundaries on every call); each chunk accumulates
-its own dw, db and cost in float64, and the partials are summed in chunk order. The result is
-therefore bit-identical from call to call at a fixed thread count, whichever OS thread runs
-which chunk; a different thread count changes the partition and so the rounding (≈1e-15).
-
-Arithmetic. float64 and float32 X; everything is accumulated in float64. Stable σ and loss with
-t = exp(−|z|) (see impls._stable), computed without a branch so the loop stays straight-line.
-Fast-math is limited to ``reassoc`` and ``contract`` (reordered sums, fused multiply-add) so the
-dot products vectorize; no ``nnan``/``ninf``: non-finite inputs must still give non-finite outputs.
-
-exp and log1p. With few features per example, σ and the loss, not memory, bound the gradient:
-libm's exp and log1p are scalar calls (this Numba has no SVML), about 12 ns per example on one
-core, so n=10, m=1e6 took 11.9 ms at 2 threads, 5.3× one read of X. ``_exp_neg`` and
-``_log1p_unit`` compute them with range reduction and polynomials in plain arithmetic, which
-LLVM vectorizes with the rest of the loop: 2.2 ms instead of 12.2 ms per million on one core,
-within 1 ulp (exp) and 3 ulp (log1p) of libm (tests/test_numba_parallel.py checks it). Measured
-with ``python -m benchmarks.roofline`` (2 threads, median of 7 rounds): n=10, m=1e6 11.9 ->
-4.8 ms; n=100, m=1e6 35.1 -> 28.9 ms (1.54 -> 1.26× the one-read limit); n=1000 unchanged.
+NumPy reads X twice (wᵀX, then X·dZᵀ); dz⁽ⁱ⁾ depends only on example i, so this kernel runs both
+passes on one block of examples while the block sits in cache, and X comes from memory once.
+``prepare`` copies X once into a block-contiguous layout (each block of B examples one contiguous
+(n, B) panel), from either memory layout, so every call streams one contiguous run per block and
+both layouts run the same loops; the copy costs X's bytes once more (checked against free memory).
+``impls.numba_parallel_inplace`` runs the same loops on X as given, without the copy. Results are
+bit-identical from call to call at a fixed thread count. Design, measurements and what was tried:
+docs/numba_parallel.md.
 """
 
 import math
+import os
+from pathlib import Path
 
 import numba
 import numpy as np
 from llvmlite import ir
 from numba import types
-from numba.extending import intrinsic
+from numba.extending import intrinsic, overload
 
 from impls._spec import Spec
 
@@ -91,17 +29,52 @@ SPEC = Spec(
     jit=True,  # the first call compiles (or loads the on-disk cache)
 )
 
-BLOCK_BYTES = 2 * 1024 * 1024  # bytes of X per block: measured best here, see above
+# Bytes of X per block: 2 MiB measured best (blocks of 1-16 MiB within ±10%); a block must stay
+# cached between the pass that reads it from memory and the pass that re-reads it.
+BLOCK_BYTES = 2 * 1024 * 1024
+# reassoc and contract only (reordered sums, fused multiply-add) so the dot products vectorize;
+# no nnan/ninf: non-finite inputs must still give non-finite outputs.
 _FASTMATH = {"reassoc", "contract"}
 # error_model="numpy": a float division by zero gives inf instead of raising ZeroDivisionError,
 # whose check would keep LLVM from vectorizing the σ/loss loop (no division here can be by zero).
 _JIT = {"cache": True, "nogil": True, "fastmath": _FASTMATH, "error_model": "numpy"}
-ROWS = 16  # rows of a block swept together (written out below): measured best, see above
+# Rows of a block swept together (written out below): 16 memory streams in flight and z/dz read
+# once per 16 rows; 16 beat 4 and 8 (n=1000: 132 -> 102 ms at 2 threads) and tied 24 and 32.
+ROWS = 16
+# prepare refuses a copy of X larger than this share of the memory available now: the rest is
+# left for X itself, the caller and the other processes.
+MEMORY_SHARE = 0.8
 
 
 def block_size(n: int, itemsize: int) -> int:
-    """Examples per block so that n × B elements of X fill BLOCK_BYTES (a multiple of 16, 256…8192)."""
+    """Examples per block so that n × B elements of X fill BLOCK_BYTES (a multiple of 16, 256…8192).
+
+    At least 256 keeps a row segment ≥ 2 KiB for very large n; at most 8192 keeps the z/dz buffer
+    at 64 KiB (in L2) for small n.
+    """
     return int(min(8192, max(256, BLOCK_BYTES // (n * itemsize) // 16 * 16)))
+
+
+def available_bytes() -> int:
+    """Memory available to new allocations now (Linux MemAvailable; free pages elsewhere)."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+
+
+def check_memory(nbytes: int) -> None:
+    """Raise MemoryError, naming the sizes, when a copy of nbytes would not fit in MEMORY_SHARE of free memory."""
+    free = available_bytes()
+    if nbytes > MEMORY_SHARE * free:
+        raise MemoryError(
+            f"numba_parallel copies X once into a block-contiguous layout: {nbytes / 2**20:.0f} MiB more, "
+            f"over {MEMORY_SHARE:.0%} of the {free / 2**20:.0f} MiB available; use numba_parallel_inplace "
+            "(X as given, no copy)"
+        )
 
 
 @intrinsic
@@ -136,7 +109,8 @@ def _exp_neg(a):
     """exp(−a) for a ≥ 0, NaN for NaN, branch-free: 2^−k · e^−r with a = k·ln2 + r, |r| ≤ ln2/2.
 
     2^−k is built as two factors of at most 2^−577 each, so results down in the subnormals (a up
-    to 745) round correctly and a ≥ 800 gives 0. Within 1 ulp of libm's exp over the whole range.
+    to 745) round correctly and a ≥ 800 gives 0. Within 1 ulp of libm's exp over the whole range
+    (the test checks a relative difference ≤ 1.01 ε from NumPy's exp, 2 subnormal steps below 2^−1022).
     """
     ac = a if a < 800.0 else 800.0  # NaN goes to 800 here and is given back below
     k = np.int64(ac * _LOG2E + 0.5)  # round to nearest (truncation of a non-negative number)
@@ -147,18 +121,30 @@ def _exp_neg(a):
 
 @numba.njit(inline="always", **_JIT)
 def _log1p_unit(t):
-    """log1p(t) for t in [0, 1] as 2·atanh(s), s = t/(2+t) ≤ 1/3; within 3 ulp of libm's log1p."""
+    """log1p(t) for t in [0, 1] as 2·atanh(s), s = t/(2+t) ≤ 1/3.
+
+    Measured within 3 ulp of the exact value (relative error < 2 ε, mpmath, 25,000 points);
+    tests/test_numba_parallel.py checks a relative difference ≤ 4 ε from NumPy's log1p.
+    """
     s = t / (2.0 + t)
     return 2.0 * s * _ATANH_ODD(s * s)
 
 
 @numba.njit(inline="always", **_JIT)
 def _loss_and_dz(z, y):
-    """Stable loss and dz = σ(z) − y of one example, branch-free and vectorizable (no libm call)."""
+    """Loss and dz = σ(z) − y of one example without cancellation, branch-free (selects) and vectorizable.
+
+    With t = e^−|z|: for z > 0, σ = 1/(1+t), so dz = ((1−y) − y·t)/(1+t) and the loss
+    softplus(z) − y·z = (1−y)·z + log1p(t); for z ≤ 0, σ = t/(1+t), so dz = ((1−y)·t − y)/(1+t)
+    and the loss is −y·z + log1p(t). Neither subtracts σ from y nor y·z from softplus(z), which
+    cancel to nothing for a confidently right example (σ(z) ≈ y).
+    """
     t = _exp_neg(abs(z))
-    inv = 1.0 / (1.0 + t)
-    a = inv if z >= 0.0 else t * inv
-    return max(z, 0.0) + _log1p_unit(t) - y * z, a - y
+    u = 1.0 - y
+    pos = z > 0.0
+    numerator = u - y * t if pos else u * t - y
+    linear = u * z if pos else -y * z
+    return linear + _log1p_unit(t), numerator / (1.0 + t)
 
 
 @numba.njit(inline="always", **_JIT)
@@ -256,11 +242,10 @@ def _dw_block(X, lo, hi, dz, dw):
 
 
 @numba.njit(**_JIT)
-def _rows_block(w, b, X, Y, lo, hi, buf, dw):
-    """Examples [lo, hi) of a row-major X: z, then dz (in buf), then dw from the still-cached block."""
+def _rows_block(w, b, X, lo, hi, y, buf, dw):
+    """Columns [lo, hi) of X (labels y): z, then dz (in buf), then dw from the still-cached block; returns (db, cost)."""
     z = buf[: hi - lo]
     _z_block(w, b, X, lo, hi, z)
-    y = Y[lo:hi]
     db = 0.0
     cost = 0.0
     for k in range(hi - lo):
@@ -272,22 +257,42 @@ def _rows_block(w, b, X, Y, lo, hi, buf, dw):
     return db, cost
 
 
+@numba.njit(inline="always", **_JIT)
+def _panel(T, n, lo, nb):
+    """Examples [lo, lo + nb) of the block-contiguous copy T: one contiguous (n, nb) panel."""
+    return T[n * lo : n * (lo + nb)].reshape((n, nb))
+
+
+def _block(X, n, lo, hi):
+    """Examples [lo, hi) as (a 2-D array, its first column, its end): a panel of the copy, or X itself."""
+    raise NotImplementedError("only callable from compiled code")
+
+
+@overload(_block, jit_options=_JIT)
+def _block_for(X, n, lo, hi):
+    if X.ndim == 1:  # the block-contiguous copy made by prepare
+        return lambda X, n, lo, hi: (_panel(X, n, lo, hi - lo), 0, hi - lo)
+    return lambda X, n, lo, hi: (X, lo, hi)
+
+
 @numba.njit(**_JIT)
 def _rows_chunk(w, b, X, Y, lo, hi, block, dw):
-    """Examples [lo, hi) in blocks of ``block``; dw accumulated in place, returns (db, cost)."""
+    """Examples [lo, hi) block by block (X as given with examples along rows, or the copy); returns (db, cost)."""
     buf = np.empty(block, dtype=np.float64)
     db = 0.0
     cost = 0.0
     for start in range(lo, hi, block):
-        d, c = _rows_block(w, b, X, Y, start, min(start + block, hi), buf, dw)
+        stop = min(start + block, hi)
+        view, first, end = _block(X, w.size, start, stop)
+        d, c = _rows_block(w, b, view, first, end, Y[start:stop], buf, dw)
         db += d
         cost += c
     return db, cost
 
 
 @numba.njit(**_JIT)
-def _columns_chunk(w, b, X, Y, lo, hi, dw):
-    """Examples [lo, hi) of a column-major X, one example (a contiguous column) at a time."""
+def _columns_chunk(w, b, X, Y, lo, hi, block, dw):
+    """Examples [lo, hi) of a column-major X as given, one example (a contiguous column) at a time."""
     n = X.shape[0]
     db = 0.0
     cost = 0.0
@@ -303,10 +308,24 @@ def _columns_chunk(w, b, X, Y, lo, hi, dw):
     return db, cost
 
 
+def _chunk(w, b, X, Y, lo, hi, block, dw):
+    """Examples [lo, hi) of X; the loops are chosen from X's type when the driver compiles (below)."""
+    raise NotImplementedError("only callable from compiled code")
+
+
+@overload(_chunk, jit_options=_JIT)
+def _chunk_for(w, b, X, Y, lo, hi, block, dw):
+    # Chosen at compile time, so one cached driver serves every layout (a function passed as an
+    # argument, or a closure, would recompile in every process instead of loading the cache).
+    if X.ndim == 2 and X.layout == "F":
+        return lambda w, b, X, Y, lo, hi, block, dw: _columns_chunk(w, b, X, Y, lo, hi, block, dw)
+    return lambda w, b, X, Y, lo, hi, block, dw: _rows_chunk(w, b, X, Y, lo, hi, block, dw)
+
+
 @numba.njit(parallel=True, **_JIT)
-def _kernel(w, b, X, Y, block, columns, threads):
-    """The parallel driver: static chunks of whole blocks, one per thread, partials reduced in order."""
-    n, m = X.shape
+def _kernel(w, b, X, Y, block, threads):
+    """The parallel driver: static chunks of whole blocks, one per thread, partials reduced in chunk order."""
+    n, m = w.size, Y.size
     blocks = (m + block - 1) // block
     chunks = min(threads, blocks)
     dw_parts = np.zeros((chunks, n))
@@ -316,10 +335,7 @@ def _kernel(w, b, X, Y, block, columns, threads):
         lo = min(m, c * blocks // chunks * block)
         hi = min(m, (c + 1) * blocks // chunks * block)
         dw = np.zeros(n)  # thread-private: no false sharing of dw_parts' cache lines
-        if columns:
-            db_parts[c], cost_parts[c] = _columns_chunk(w, b, X, Y, lo, hi, dw)
-        else:
-            db_parts[c], cost_parts[c] = _rows_chunk(w, b, X, Y, lo, hi, block, dw)
+        db_parts[c], cost_parts[c] = _chunk(w, b, X, Y, lo, hi, block, dw)
         dw_parts[c] = dw
     dw = np.zeros(n)
     db = 0.0
@@ -331,9 +347,40 @@ def _kernel(w, b, X, Y, block, columns, threads):
     return dw / m, db / m, cost / m
 
 
-def gradients(w, b, X, Y):
-    """dw, db, cost in one pass over X, on every Numba thread."""
-    columns = abs(X.strides[0]) < abs(X.strides[1])  # features contiguous (F order)
+def run(w, b, X, Y, block):
+    """dw, db, cost over X as given (2-D, any layout) or as tiled by ``prepare`` (1-D), on every Numba thread."""
     # The thread count is read here: numba.get_num_threads() inside the kernel defeats cache=True.
-    block = block_size(X.shape[0], X.itemsize)
-    return _kernel(w, float(b), X, Y, block, columns, numba.get_num_threads())
+    return _kernel(w, float(b), X, Y, block, numba.get_num_threads())
+
+
+@numba.njit(parallel=True, **_JIT)
+def _tile(X, T, block, columns):
+    """Copy X into T block by block, each block one contiguous (n, B) panel; read along X's contiguous axis."""
+    n, m = X.shape
+    for k in numba.prange((m + block - 1) // block):
+        lo = k * block
+        nb = min(block, m - lo)
+        P = _panel(T, n, lo, nb)
+        if columns:
+            for i in range(nb):
+                for j in range(n):
+                    P[j, i] = X[j, lo + i]
+        else:
+            for j in range(n):
+                for i in range(nb):
+                    P[j, i] = X[j, lo + i]
+
+
+def prepare(X, Y):
+    """X copied once into the block-contiguous layout (after checking it fits in memory), Y, and the block size."""
+    n, m = X.shape
+    check_memory(X.nbytes)
+    block = block_size(n, X.itemsize)
+    T = np.empty(n * m, dtype=X.dtype)
+    _tile(X, T, block, abs(X.strides[0]) < abs(X.strides[1]))
+    return T, Y, block
+
+
+def gradients(w, b, T, Y, block):
+    """dw, db, cost in one pass over the prepared copy of X, on every Numba thread."""
+    return run(w, b, T, Y, block)
