@@ -1,67 +1,150 @@
-"""asv suites: gradient time and peak memory over the grid, training, and cold JIT compilation.
+"""asv suites: gradient time and peak allocation over the grid, training, cold JIT compilation, bandwidth.
 
-asv calls ``setup`` once per parameter combination and repeat, so everything expensive there is
-cached (``grid.data``); combinations a profile skips raise NotImplementedError and show as n/a.
+Samples: asv runs each case in ROUNDS processes, interleaved with the other cases, and takes at
+least REPEAT[0] samples in each, so a commit's median comes with the spread ``asv compare`` needs
+to tell a change from noise (``--quick`` takes one sample: any wobble beyond 10% reads as a change).
+asv_runner re-runs ``setup`` before every sample, so the checked problem is cached per process
+(``_checked``): only the first setup prepares and verifies it. Combinations a profile skips raise
+NotImplementedError and show as n/a.
+
+Parameters name only the implementations whose libraries are installed here (INSTALLED), found
+by reading each module's imports, not by importing them: importing torch, jax and dask just to ask
+would cost seconds in each of asv's benchmark processes. So the implementation axis may differ
+between machines (asv keeps each results file's own parameters); a library installed but unusable
+(CuPy without a GPU) is still listed and its cases show n/a with the reason.
 """
 
+import ast
+import importlib.util
 import statistics
+import sys
+import tracemalloc
 from contextlib import ExitStack
+from functools import cache
+from pathlib import Path
 
 import impls
 from benchmarks import grid, roofline
+from impls import _registry
+from reports import schema
 
 _PROFILE = grid.profile()
 TRAIN_SIZE, TRAIN_ITERATIONS = (100, 10_000), 20
+# At least 10 samples in each of 2 processes, at most 50, and no more once 10 are in and 1 s has
+# passed: about 20 samples per case at the quick sizes, where a case costs more to start than to time.
+ROUNDS, REPEAT = 2, (10, 50, 1.0)
 
 
-class TimeGradients:
-    """One gradient evaluation (validation of w and b included) for every case of the profile."""
+def libraries(name: str) -> set[str]:
+    """Top-level packages an implementation's module imports at module level (read, not imported)."""
+    origin = importlib.util.find_spec(_registry.MODULES[name][0]).origin
+    found = set()
+    for node in ast.parse(Path(origin).read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Import):
+            found |= {alias.name.partition(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.partition(".")[0])
+    return found - set(sys.stdlib_module_names) - {"impls"}
 
-    params = (list(impls.names()), list(_PROFILE.n), list(_PROFILE.m), list(_PROFILE.dtypes),
-              list(_PROFILE.threads))
-    param_names = ("implementation", "n", "m", "dtype", "threads")
+
+INSTALLED = tuple(name for name in impls.names()
+                  if all(importlib.util.find_spec(lib) is not None for lib in libraries(name)))
+# NumPy reports its allocations to tracemalloc, and so does Numba's runtime (an njit np.ones(10**6)
+# shows as 8 MB); torch's and XLA's own allocators, Dask's worker processes and GPU memory do not,
+# so their peaks would read as near zero: those implementations are left out of PeakAllocation.
+# llvmlite is Numba's compiler: it allocates nothing while a compiled kernel runs.
+TRACED_LIBRARIES = {"numpy", "numba", "llvmlite"}
+TRACED = tuple(name for name in INSTALLED if libraries(name) <= TRACED_LIBRARIES)
+
+# The memory layouts of X the profile times; the data-frame layout only from LAYOUTS_FROM_M up. The
+# grid before h5-measure's layout axis (Profile.layouts, layouts_from_m) knows the lecture's only.
+LAYOUTS = tuple(getattr(_PROFILE, "layouts", (schema.LECTURE,)))
+LAYOUTS_FROM_M = getattr(_PROFILE, "layouts_from_m", 0)
+
+_checked = cache(grid.checked_problem)  # per process: later setups of the same case reuse it
+
+
+class _Case:
+    """Setup shared by the suites of one case: skip with the reason, pin threads, checked problem."""
+
     timeout = 300
+    calls = 1  # gradient calls in one timing, checked against the profile's per-call budget
 
-    def setup(self, implementation, n, m, dtype, threads):
+    def enter(self, case: grid.Case) -> None:
+        """Skip the case (NotImplementedError) or pin its threads and load its checked problem."""
         self.stack = ExitStack()  # first: asv calls teardown even when setup skips the case
-        case = grid.Case(implementation, n, m, dtype, threads)
-        if reason := case.skip_reason(_PROFILE):
+        if reason := case.skip_reason(_PROFILE, calls=self.calls):
             raise NotImplementedError(reason)
-        self.stack.enter_context(impls.limit_threads(threads))
-        self.problem, self.w, self.b = grid.checked_problem(case)
+        self.stack.enter_context(impls.limit_threads(case.threads))
+        self.problem, self.w, self.b = _checked(case)
 
     def teardown(self, *params):
         self.stack.close()
 
+
+class _GridCase(_Case):
+    """A case of the profile's grid: asv's parameters are schema.CASE_FIELDS."""
+
+    param_names = schema.CASE_FIELDS
+
+    def setup(self, implementation, n, m, layout, dtype, threads):
+        self.stack = ExitStack()
+        if layout != schema.LECTURE and m < LAYOUTS_FROM_M:
+            raise NotImplementedError(f"the {layout} layout is timed from m = {LAYOUTS_FROM_M} up")
+        extra = {} if layout == schema.LECTURE else {"layout": layout}  # the lecture's is Case's default
+        self.enter(grid.Case(implementation, n, m, dtype, threads, **extra))
+
+
+def _grid_params(names) -> tuple[list, ...]:
+    """asv's parameters over the profile's grid for these implementations, in CASE_FIELDS order."""
+    return (list(names), list(_PROFILE.n), list(_PROFILE.m), list(LAYOUTS), list(_PROFILE.dtypes),
+            list(_PROFILE.threads))
+
+
+class TimeGradients(_GridCase):
+    """One gradient evaluation (validation of w and b included) for every case of the profile."""
+
+    params = _grid_params(INSTALLED)
+    rounds, repeat = ROUNDS, REPEAT
+
     def time_gradients(self, *params):
         self.problem.gradients(self.w, self.b)
 
-    def peakmem_gradients(self, *params):
-        self.problem.gradients(self.w, self.b)
+
+class PeakAllocation(_GridCase):
+    """Peak bytes one gradient call allocates beyond its inputs (validation of w and b included).
+
+    tracemalloc around the call, not asv's peakmem_: that reports the whole process's peak
+    resident memory (interpreter, libraries, X), 106-221 MB whatever the case.
+    """
+
+    params = _grid_params(TRACED)
+
+    def track_peak_bytes(self, *params):
+        tracemalloc.start()
+        try:
+            self.problem.gradients(self.w, self.b)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    track_peak_bytes.unit = "bytes"
+    track_peak_bytes.pretty_name = "Peak bytes one gradient call allocates (tracemalloc)"
 
 
-class TimeTrain:
-    """A fixed number of gradient-descent iterations at a moderate size, one thread."""
+class TimeTrain(_Case):
+    """A fixed number of gradient-descent iterations at one moderate size, one thread."""
 
-    params = (list(impls.names()),)
-    param_names = ("implementation",)
-    timeout = 300
+    params = (list(INSTALLED), [TRAIN_SIZE[0]], [TRAIN_SIZE[1]])
+    param_names = (schema.IMPLEMENTATION, schema.N, schema.M)
+    rounds, repeat = ROUNDS, REPEAT
+    calls = TRAIN_ITERATIONS
 
-    def setup(self, implementation):
-        self.stack = ExitStack()  # first: asv calls teardown even when setup skips the case
-        n, m = TRAIN_SIZE
-        case = grid.Case(implementation, n, m)
-        if reason := case.skip_reason(_PROFILE, calls=TRAIN_ITERATIONS):
-            raise NotImplementedError(reason)
-        self.stack.enter_context(impls.limit_threads(1))
-        grid.checked_problem(case)  # verifies and warms up; train re-prepares, as a user's call would
+    def setup(self, implementation, n, m):
+        self.enter(grid.Case(implementation, n, m))  # verifies and warms up; train re-prepares, as a user's call would
         self.data = grid.data(n, m)
-        self.w, self.b = grid.start(n)
 
-    def teardown(self, implementation):
-        self.stack.close()
-
-    def time_train(self, implementation):
+    def time_train(self, implementation, n, m):
         impls.train(self.w, self.b, self.data.X, self.data.Y, iterations=TRAIN_ITERATIONS,
                     implementation=implementation)
 
@@ -69,11 +152,11 @@ class TimeTrain:
 class TimeFirstCall:
     """Cold JIT compilation, in a fresh process with an empty Numba cache, apart from steady state."""
 
-    # Every name, filtered in setup: deciding here would import every backend (torch, jax, dask)
-    # in each of asv's benchmark processes, which costs seconds apiece.
-    params = (list(impls.names()),)
-    param_names = ("implementation",)
+    params = (list(INSTALLED),)
+    param_names = (schema.IMPLEMENTATION,)
     timeout = 300
+    # Each sample is a fresh interpreter that imports and compiles (seconds): 3 to 5 per round.
+    rounds, repeat = ROUNDS, (3, 5, 10.0)
 
     def setup(self, implementation):
         impl = impls.get(implementation)
@@ -97,12 +180,14 @@ class Roofline:
     """The machine's sustained read bandwidth, so each commit's timings can be set against it."""
 
     params = (list(grid.THREADS),)
-    param_names = ("threads",)
-    unit = "GB/s"
+    param_names = (schema.THREADS,)
 
     def track_read_bandwidth(self, threads):
         with impls.limit_threads(threads):
-            return roofline.read_bandwidth_gbs()["gbs"]
+            return round(roofline.read_bandwidth_gbs()["gbs"], 1)  # asv prints a track's value as is
+
+    track_read_bandwidth.unit = "GB/s"
+    track_read_bandwidth.pretty_name = "Read bandwidth, GB/s (parallel streaming sum)"
 
 
 class FusedTargets:
@@ -113,7 +198,8 @@ class FusedTargets:
     One setup_cache measures every size once; both tracks read it.
     """
 
-    params = ([f"n{n}-m{m}" for n, m in grid.ROOFLINE_SIZES],)
+    SIZES = {f"n{n}-m{m}": (n, m) for n, m in grid.ROOFLINE_SIZES}
+    params = (list(SIZES),)
     param_names = ("size",)
     processes = 1
     timeout = 900
@@ -121,17 +207,20 @@ class FusedTargets:
     def setup_cache(self):
         if grid.profile_name() != "full":
             return {}
-        return {f"n{n}-m{m}": roofline.fused_targets(n, m) for n, m in grid.ROOFLINE_SIZES}
+        return {size: roofline.fused_targets(n, m) for size, (n, m) in self.SIZES.items()}
 
     def setup(self, found, size):
         if size not in found:
-            raise NotImplementedError(f"X of 800 MB: {grid.PROFILE_ENV}=full only")
+            bytes_x = grid.Case("numba_parallel", *self.SIZES[size]).bytes_x
+            raise NotImplementedError(f"X of {bytes_x / 1e6:.0f} MB: {grid.PROFILE_ENV}=full only")
 
     def track_speedup_over_numpy(self, found, size):
-        return statistics.median(found[size]["speedup"])
+        return round(statistics.median(found[size]["speedup"]), 2)
 
     def track_times_one_read_limit(self, found, size):
-        return statistics.median(found[size]["times_limit"])
+        return round(statistics.median(found[size]["times_limit"]), 2)
 
     track_speedup_over_numpy.unit = "× (numpy time / numba_parallel time)"
+    track_speedup_over_numpy.pretty_name = "numba_parallel's speedup over numpy (median of interleaved rounds)"
     track_times_one_read_limit.unit = "× (time / one read of X at the probe's bandwidth)"
+    track_times_one_read_limit.pretty_name = "numba_parallel's time over the one-read limit (median of rounds)"
