@@ -92,16 +92,18 @@ def _new_entries() -> list[dict]:
     return [bench.as_dict(include_data=True) for bench in new if not bench.has_error]
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)  # before pytest-benchmark's own, which would warn and skip
 def pytest_sessionfinish(session):
     """No timing in this run: write its JSON anyway (machine_info, run record), as pytest-benchmark would."""
     bs = getattr(session.config, "_benchmarksession", None)
-    if bs is None or bs.benchmarks or not bs.json or bs.disabled:
-        return
-    hook = session.config.hook
-    commit_info = hook.pytest_benchmark_generate_commit_info(config=session.config)
-    hook.pytest_benchmark_update_commit_info(config=session.config, commit_info=commit_info)
-    output = hook.pytest_benchmark_generate_json(config=session.config, benchmarks=[], include_data=True,
-                                                 machine_info=bs.get_machine_info(), commit_info=commit_info)
-    hook.pytest_benchmark_update_json(config=session.config, benchmarks=[], output_json=output)
-    bs.save_json(output)
+    if bs is not None and not bs.benchmarks and bs.json and not bs.disabled:
+        hook = session.config.hook
+        commit_info = hook.pytest_benchmark_generate_commit_info(config=session.config)
+        hook.pytest_benchmark_update_commit_info(config=session.config, commit_info=commit_info)
+        output = hook.pytest_benchmark_generate_json(config=session.config, benchmarks=[], include_data=True,
+                                                     machine_info=bs.get_machine_info(), commit_info=commit_info)
+        hook.pytest_benchmark_update_json(config=session.config, benchmarks=[], output_json=output)
+        bs.save_json(output)
+        # Written: pytest-benchmark's "Not saving anything" warning (an error under filterwarnings) would follow.
+        bs.json = None
+    yield
