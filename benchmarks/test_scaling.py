@@ -14,6 +14,7 @@ import pytest
 
 import impls
 from benchmarks import grid
+from reports.schema import BENCHMARK, CHUNKS, SCALING, SCALING_GENERATED, WORKERS
 
 PROFILE = grid.profile()
 NUMPY_CASES, DASK_CASES = grid.scaling_cases(PROFILE)
@@ -25,11 +26,29 @@ GENERATED = [grid.ScalingCase("dask", *PROFILE.generated, threads=k, workers=k)
         reason=f"data generated on the workers: only in the full profile ({grid.PROFILE_ENV}=full)"))]
 
 
-def measure_gradient(benchmark, case, problem, w, b, chunks: int) -> None:
-    """Time problem.gradients with the scaling benchmark's group and extra_info."""
+def measure_gradient(benchmark, case, problem, w, b, chunks: int, workers: int) -> None:
+    """Time problem.gradients with the scaling benchmark's group and extra_info (workers: those that ran)."""
     benchmark.group = f"scaling n={case.n} m={case.m}"
-    benchmark.extra_info.update(benchmark="scaling", chunks=chunks, **case.info())
+    benchmark.extra_info.update({**case.info(), BENCHMARK: SCALING, CHUNKS: chunks, WORKERS: workers})
     benchmark(problem.gradients, w, b)
+
+
+def other_cluster_size(case) -> str | None:
+    """Why an available Dask case cannot run as labelled: a connected cluster has another worker count."""
+    from impls import dask as idk
+
+    fixed = idk.fixed_workers()
+    if fixed is not None and fixed != case.workers:
+        return f"the connected Dask cluster ({idk.ADDRESS_ENV}) has {fixed} workers, not {case.workers}"
+    return None
+
+
+def generated_problem(n: int, m: int, **options) -> impls.Problem:
+    """A problem generated on the Dask workers (impls.dask.generate), wrapped as prepare's data is."""
+    from impls import dask as idk
+
+    data = idk.generate(n, m, **options)
+    return impls.Problem(impls.get("dask"), data[0], data, idk.gradients)
 
 
 @contextmanager
@@ -48,19 +67,21 @@ def chunk_cap(nbytes: int):
 def test_scaling_numpy(benchmark, skip_case, case):
     """NumPy on one machine, the reference of the efficiency: one thread and all cores."""
     if reason := case.skip_reason(PROFILE):
-        skip_case(case, "scaling", reason)
+        skip_case(case, SCALING, reason)
     with impls.limit_threads(case.threads):
-        measure_gradient(benchmark, case, *grid.checked_problem(case), chunks=1)
+        measure_gradient(benchmark, case, *grid.checked_problem(case), chunks=1, workers=1)
 
 
 @pytest.mark.parametrize("case", DASK_CASES, ids=str)
 def test_scaling_dask(benchmark, skip_case, case):
     """Dask on `workers` processes with X chunked under the cap, data on the workers, checked against NumPy."""
-    if reason := case.skip_reason(PROFILE):
-        skip_case(case, "scaling", reason)
+    if reason := case.skip_reason(PROFILE) or other_cluster_size(case):
+        skip_case(case, SCALING, reason)
+    from impls import dask as idk
+
     with impls.limit_threads(case.workers), chunk_cap(case.chunk_bytes):
         problem, w, b = grid.checked_problem(case)
-        measure_gradient(benchmark, case, problem, w, b, chunks=problem.data[0].numblocks[1])
+        measure_gradient(benchmark, case, problem, w, b, chunks=problem.data[0].numblocks[1], workers=idk.workers())
 
 
 def blockwise_numpy(X, Y, w: np.ndarray, b: float) -> np.ndarray:
@@ -79,18 +100,21 @@ def blockwise_numpy(X, Y, w: np.ndarray, b: float) -> np.ndarray:
 def test_scaling_generated(benchmark, skip_case, case):
     """Full profile: one gradient of a problem generated on the workers (every call regenerates X there)."""
     if not case.impl.available:
-        skip_case(case, "scaling_generated", f"not available here: {case.impl.unavailable_reason}")
+        skip_case(case, SCALING_GENERATED, f"not available here: {case.impl.unavailable_reason}")
+    if reason := other_cluster_size(case):
+        skip_case(case, SCALING_GENERATED, reason)
     from impls import dask as idk
 
     w, b = grid.start(case.n)
     with impls.limit_threads(case.workers):
-        problem = idk.make_problem(case.n, case.m, seed=0)
+        problem = generated_problem(case.n, case.m, seed=0)
         X, Y = problem.data
         g = problem.gradients(w, b)
         np.testing.assert_allclose(np.concatenate((g.dw.ravel(), (g.db, g.cost))), blockwise_numpy(X, Y, w, b),
                                    rtol=grid.RTOL["float64"], atol=grid.ATOL["float64"])
         benchmark.group = f"scaling generated n={case.n} m={case.m}"
-        benchmark.extra_info.update(benchmark="scaling_generated", chunks=X.numblocks[1], **case.info())
+        benchmark.extra_info.update({**case.info(), BENCHMARK: SCALING_GENERATED, CHUNKS: X.numblocks[1],
+                                     WORKERS: idk.workers()})
         # Tens of seconds per call on 2 cores (generating 10^9 normals): one round, the check above warmed up.
         benchmark.pedantic(problem.gradients, args=(w, b), rounds=1, iterations=1)
     # ru_maxrss (KiB on Linux) is the peak of this whole pytest process: far below bytes_x shows that

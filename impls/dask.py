@@ -7,17 +7,23 @@ them up; the client receives n + 2 numbers.
 Which cluster (first use decides; nothing starts at import):
   * ``connect(address)``, or the ``DASK_SCHEDULER_ADDRESS`` environment variable: an existing
     scheduler (``dask scheduler`` and ``dask worker`` processes, a cloud cluster); ``disconnect()``
-    drops that connection again.
+    drops that connection again. A scheduler that does not answer within CONNECT_TIMEOUT_S fails
+    fast; for the variable, the failure is remembered as ``unavailable_reason()`` for the process,
+    so a sweep skips Dask once instead of waiting on every case. Its worker count is fixed
+    (``fixed_workers()``): cases asking for another count are skipped, never mislabelled.
   * otherwise an embedded ``distributed.LocalCluster`` on 127.0.0.1: ``N_WORKERS`` worker processes
     of one thread each (sized for a 2-core machine), started on first use; ``start_local(k, t)``
-    replaces it with k workers of t threads.
+    replaces it with k workers of t threads. Every port it opens is chosen by the OS (scheduler,
+    and the HTTP server the scheduler starts even without a dashboard, which defaults to 8787), so
+    another Dask or Jupyter user on this machine cannot make it fail.
   ``close()`` shuts down everything this module started; it also runs at interpreter exit.
 
 Chunks hold at most ``chunk_bytes`` of X (default 64 MiB, ``set_chunk_bytes``) and there are at
 least as many chunks as worker threads, so small problems still use every worker.
 
-Data that does not fit on the client: ``make_problem(n, m, seed=...)`` generates a seeded problem
-on the workers, chunk by chunk, and returns an ``impls.Problem`` for ``.gradients`` and ``.train``.
+Data that does not fit on the client: ``generate(n, m, seed=...)`` generates a seeded problem on
+the workers, chunk by chunk, and returns its placed data (X, Y) as ``prepare`` does; the package
+front wraps it into a Problem (this module never imports the front).
 """
 
 from __future__ import annotations
@@ -33,7 +39,6 @@ import numpy as np
 from dask import delayed
 from distributed import Client, LocalCluster, wait
 
-import impls
 from impls import _data
 from impls import numpy as _numpy
 from impls._spec import Spec
@@ -48,19 +53,21 @@ SPEC = Spec(
 ADDRESS_ENV = "DASK_SCHEDULER_ADDRESS"
 N_WORKERS = 2
 DEFAULT_CHUNK_BYTES = 64 * 2**20
+CONNECT_TIMEOUT_S = 5  # a scheduler that answers at all does so within a second on a LAN
 
 _chunk_bytes = DEFAULT_CHUNK_BYTES
 _workers = N_WORKERS  # worker processes of the embedded cluster (set_num_threads)
 _local: tuple[LocalCluster, Client] | None = None
 _remote: Client | None = None
+_unreachable: dict[str, str] = {}  # $DASK_SCHEDULER_ADDRESS value -> why connecting failed (tried once)
 
 
 def client() -> Client:
     """The client in use: a connected scheduler, else $DASK_SCHEDULER_ADDRESS, else the LocalCluster."""
-    if _remote is None and os.environ.get(ADDRESS_ENV):
-        connect(os.environ[ADDRESS_ENV])
-    if _remote is not None:
+    if _from_environment() is not None:
         return _remote
+    if reason := unavailable_reason():
+        raise RuntimeError(reason)
     if _local is None or len(_local[0].workers) != _workers:
         return start_local(_workers)
     return _local[1]
@@ -79,11 +86,46 @@ def set_num_threads(k: int) -> int:
 
 
 def connect(address: str) -> Client:
-    """Run on the existing scheduler at ``address`` (e.g. tcp://10.0.0.5:8786) from now on."""
+    """Run on the existing scheduler at ``address`` (e.g. tcp://10.0.0.5:8786) from now on.
+
+    A scheduler that cannot be reached raises ConnectionError within CONNECT_TIMEOUT_S.
+    """
     global _remote
     disconnect()
-    _remote = Client(address)
+    try:
+        _remote = Client(address, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, ValueError, TypeError) as exc:  # timeout / refused / unknown scheme / not a string
+        raise ConnectionError(f"no Dask scheduler reachable at {address!r} within {CONNECT_TIMEOUT_S} s: "
+                              f"{exc}") from None
     return _remote
+
+
+def _from_environment() -> Client | None:
+    """The connected client, connecting to $DASK_SCHEDULER_ADDRESS once if it is set; None otherwise."""
+    address = os.environ.get(ADDRESS_ENV)
+    if _remote is None and address and address not in _unreachable:
+        try:
+            connect(address)
+        except ConnectionError as exc:
+            _unreachable[address] = f"{ADDRESS_ENV}: {exc}"
+    return _remote
+
+
+def unavailable_reason() -> str | None:
+    """Why Dask cannot run in this process: the scheduler named by $DASK_SCHEDULER_ADDRESS is unreachable."""
+    if _from_environment() is not None:
+        return None
+    return _unreachable.get(os.environ.get(ADDRESS_ENV, ""))
+
+
+def workers() -> int:
+    """Worker processes of the cluster in use (a connected cluster's real count)."""
+    return len(client().nthreads())
+
+
+def fixed_workers() -> int | None:
+    """The connected cluster's worker count, which this process cannot change; None for the embedded one."""
+    return workers() if _from_environment() is not None else None
 
 
 def disconnect() -> None:
@@ -101,8 +143,11 @@ def start_local(n_workers: int | None = None, threads_per_worker: int = 1) -> Cl
     global _local, _workers
     _close_local()
     _workers = n_workers = _workers if n_workers is None else _positive_int(n_workers, "n_workers")
+    # The scheduler's HTTP server (health and metrics routes) listens even without a dashboard, on
+    # 8787 unless told otherwise: port 0 there and for the scheduler itself, so no port can be taken.
     cluster = LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True,
-                           host="127.0.0.1", dashboard_address=None, silence_logs=logging.CRITICAL)
+                           host="127.0.0.1", scheduler_port=0, dashboard_address=None,
+                           scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}, silence_logs=logging.CRITICAL)
     _local = (cluster, Client(cluster))
     return _local[1]
 
@@ -188,8 +233,8 @@ def _partial_sums(X, Y, w, b):
         return (np.concatenate((dw, (db, cost)), dtype=np.float64) * X.shape[1])[:, None]
 
 
-def make_problem(n: int, m: int, *, seed: int = 0, chunk: int | None = None, persist: bool = False):
-    """A seeded synthetic problem generated on the workers chunk by chunk, never whole on the client.
+def generate(n: int, m: int, *, seed: int = 0, chunk: int | None = None, persist: bool = False):
+    """(X, Y) of a seeded synthetic problem generated on the workers chunk by chunk, never whole on the client.
 
     X ~ N(0, 1) and labels from the true logistic model of impls.make_problem (w_true, b_true drawn
     from default_rng(seed)); chunk i of ``chunk`` examples draws from (seed, i) alone, so the data do
@@ -206,7 +251,7 @@ def make_problem(n: int, m: int, *, seed: int = 0, chunk: int | None = None, per
                      chunks=((1,), sizes))
     if persist:
         X, Y = client().persist([X, Y])
-    return impls.Problem(impls.get("dask"), X, (X, Y), gradients)
+    return X, Y
 
 
 def _rng(seed: int, block_id: tuple[int, int], stream: int) -> np.random.Generator:

@@ -1,31 +1,46 @@
 """Command line: `python -m reports [run]` sweeps and draws; `python -m reports draw FILE…` only draws.
 
-    python -m reports [run] [--profile quick|full] [--baseline NAME] [--out DIR] [-- PYTEST_ARGS…]
+    python -m reports [run] [--profile quick|full] [--baseline NAME] [--out DIR] [--case-timeout S] [-- PYTEST_ARGS…]
     python -m reports draw FILE… [--asv DIR] [--baseline NAME] [--out DIR]
 
-The sweep runs in a pytest subprocess, so a crashing case cannot take the report down with it.
+The sweep runs in supervised pytest subprocesses (reports.sweep), so a crashing, hanging or
+interrupted case cannot take the finished ones down with it. Output goes to a hidden folder inside
+--out first and is renamed to its final name only when complete: a failed `draw` leaves nothing; a
+`run` keeps its results whenever a case finished (drawing failed or stopped: the folder holds the
+JSON and pytest.log without report.md).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
+import secrets
+import shutil
+import signal
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from reports import sweep
 from reports.load import ReportInputError, Results, load
-from reports.progress import PROGRESS_ENV
+from reports.schema import CAUSE_ERROR, DEFAULT_PROFILE, PROFILE_ENV, PROFILE_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent  # the project checkout: benchmarks/ lives here
-RUNS = ROOT / "reports" / "runs"
-# The grid's one profile switch (benchmarks/grid.py), named here rather than imported: reports
-# read results and never import benchmark code. tests/test_grid.py keeps the two in step.
-PROFILE_ENV = "LOGREG_BENCH_PROFILE"
-PROFILES = ("quick", "full")
+RUNS = Path("reports", "runs")  # relative to the working directory, never inside an installed package
+PROFILES = PROFILE_NAMES  # tests/test_grid.py's guard reads this name until issue 11 removes that test
+EXIT_CODE = {signal.SIGINT: 130, signal.SIGTERM: 143}  # the shell's 128 + signal number
+
+
+class UsageError(Exception):
+    """A command line or environment that cannot work (message: one line saying why)."""
+
+
+class Stopped(Exception):
+    """SIGTERM outside the sweep (the sweep handles its own); signum says which."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
 
 
 def parser() -> argparse.ArgumentParser:
@@ -33,34 +48,69 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m reports", description=__doc__.splitlines()[0])
     sub = top.add_subparsers(dest="command")
     run = sub.add_parser("run", help="run the benchmark sweep (pytest-benchmark), then draw the report")
-    run.add_argument("--profile", choices=PROFILES, help=f"grid profile (sets {PROFILE_ENV})")
+    run.add_argument("--profile", choices=PROFILE_NAMES, help=f"grid profile (sets {PROFILE_ENV})")
+    run.add_argument("--case-timeout", type=float, default=sweep.CASE_TIMEOUT_S, metavar="S",
+                     help="seconds one case may run before it is killed and recorded as timed out")
     top.epilog = sub.choices["run"].epilog = "Arguments after -- go to pytest, e.g. -- -k numpy"
     draw = sub.add_parser("draw", help="draw the report from existing result files")
     draw.add_argument("files", nargs="*", type=Path, metavar="FILE", help="pytest-benchmark JSON files")
     draw.add_argument("--asv", type=Path, metavar="DIR", help="asv results directory (e.g. .asv/results)")
     for p in (run, draw):
         p.add_argument("--baseline", default="double_loop", help="implementation speedups are measured against")
-        p.add_argument("--out", type=Path, default=RUNS, help="folder that receives a new run folder")
+        p.add_argument("--out", type=Path, default=RUNS,
+                       help="folder that receives a new run folder (default: reports/runs under the current folder)")
     return top
 
 
-def new_run_dir(parent: Path) -> Path:
-    """A new folder named by the UTC time; never an existing one (a suffix is added instead)."""
-    parent.mkdir(parents=True, exist_ok=True)
+def check_profile(profile: str | None) -> str:
+    """The profile the sweep will use; a bad $LOGREG_BENCH_PROFILE is a usage error before anything runs."""
+    if profile:
+        return profile
+    value = os.environ.get(PROFILE_ENV, "")
+    name = value.strip().lower() or DEFAULT_PROFILE  # read as benchmarks/grid.py reads it
+    if name not in PROFILE_NAMES:
+        raise UsageError(f"{PROFILE_ENV}={value!r} is not a profile; choose one of: {', '.join(PROFILE_NAMES)}")
+    return name
+
+
+def check_clone() -> None:
+    """The sweep runs benchmarks/, which only a clone has (pip installs impls and reports only)."""
+    if not (ROOT / "benchmarks" / "grid.py").is_file():
+        raise UsageError(f"the sweep needs a clone of the project: benchmarks/ is not installed (looked in {ROOT}); "
+                         "run it from a clone, or draw existing results with `python -m reports draw FILE`")
+
+
+def staging_dir(out: Path) -> Path:
+    """A new hidden folder inside out that the run is written to before it gets its name."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f".partial-{os.getpid()}-{secrets.token_hex(4)}"
+        path.mkdir()
+        return path
+    except OSError as exc:
+        raise UsageError(f"cannot write into --out {out}: {exc.strerror or exc}") from None
+
+
+def publish(staging: Path) -> Path:
+    """Rename a finished staging folder to a new name from the UTC time; never onto an existing run."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     for i in range(1000):
-        path = parent / (stamp if i == 0 else f"{stamp}-{i}")
+        path = staging.parent / (stamp if i == 0 else f"{stamp}-{i}")
         try:
-            path.mkdir()
-            return path
+            path.mkdir()  # reserve the name; rename() then replaces only this empty folder of ours
         except FileExistsError:
             continue
-    raise FileExistsError(f"no free run folder name under {parent}")
+        os.rename(staging, path)
+        return path
+    raise FileExistsError(f"no free run folder name under {staging.parent}")
 
 
 def point_latest(run_dir: Path) -> None:
-    """Make <parent>/latest a relative symlink to run_dir (replaced atomically)."""
+    """Make <parent>/latest a relative symlink to run_dir, replacing only a link this suite made."""
     link, tmp = run_dir.parent / "latest", run_dir.parent / f".latest-{os.getpid()}"
+    if link.exists() and not link.is_symlink() or link.is_symlink() and "/" in os.readlink(link):
+        print(f"note: {link} is not a link this suite made; left as it is", file=sys.stderr)
+        return
     try:
         tmp.symlink_to(run_dir.name)
         os.replace(tmp, link)
@@ -68,93 +118,104 @@ def point_latest(run_dir: Path) -> None:
         tmp.unlink(missing_ok=True)  # no symlinks here (some filesystems): the printed path suffices
 
 
-def read_events(path: Path) -> list[dict]:
-    """Events the progress plugin wrote so far (a half-written last line waits for the next poll)."""
-    if not path.exists():
-        return []
-    events = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            events.append(json.loads(line))
-        except json.JSONDecodeError:
-            break
-    return events
-
-
-def watch(child: subprocess.Popen, events_file: Path) -> list[dict]:
-    """Show cases done / total and elapsed time until the sweep ends; return every event."""
-    from tqdm import tqdm
-
-    with tqdm(desc="benchmark cases", unit="case", file=sys.stderr, mininterval=1.0) as bar:
-        while True:
-            running = child.poll() is None
-            events = read_events(events_file)
-            bar.total = max([e["total"] for e in events if "total" in e] or [None]) or bar.total
-            bar.set_postfix(failed=sum("failed" in e for e in events), refresh=False)
-            bar.update(sum("done" in e for e in events) - bar.n)  # redraws at most once a second
-            if not running:
-                return events
-            time.sleep(0.25)
-
-
-def sweep(run_dir: Path, profile: str | None, extra: list[str]) -> tuple[Path, list[dict]]:
-    """Run `pytest benchmarks --benchmark-only` into run_dir; return its JSON and the failed cases."""
-    out, events_file = run_dir / "pytest-benchmark.json", run_dir / "progress.jsonl"
-    env = {**os.environ, PROGRESS_ENV: str(events_file)}
-    if profile:
-        env[PROFILE_ENV] = profile
-    command = [sys.executable, "-m", "pytest", "benchmarks", "--benchmark-only", f"--benchmark-json={out}",
-               "-p", "reports.progress", "-p", "no:cacheprovider", "-q", *extra]
-    print(f"sweep ({env.get(PROFILE_ENV, 'quick')} profile): {' '.join(command[2:])}", file=sys.stderr)
-    with open(run_dir / "pytest.log", "w", encoding="utf-8") as log:
-        child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        events = watch(child, events_file)
-    if not out.exists():
-        raise SystemExit(f"the sweep wrote no results (pytest exit code {child.returncode}); "
-                         f"see {run_dir / 'pytest.log'}")
-    return out, [{"case": e["failed"], "message": f"{e['when']}: {e['message']}"} for e in events if "failed" in e]
+def run_sweep(run_dir: Path, profile: str, extra: list[str], case_timeout_s: float) -> sweep.Sweep:
+    """`pytest benchmarks --benchmark-only` under reports.sweep; writes run_dir/pytest-benchmark.json."""
+    work = run_dir / ".sweep"
+    work.mkdir()
+    env = {**os.environ, PROFILE_ENV: profile}
+    args = ["benchmarks", "--benchmark-only", "-p", "no:cacheprovider", "-q", *extra]
+    print(f"sweep ({profile} profile): pytest {' '.join(args)}", file=sys.stderr)
+    result = sweep.run(work, args, env, run_dir / "pytest.log", case_timeout_s, cwd=ROOT)
+    shutil.rmtree(work)  # the children's events and JSON, now assembled into one file
+    if not result.output["benchmarks"] and not result.failures and result.signum is None:
+        log = (run_dir / "pytest.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()
+        raise RuntimeError("the sweep produced no results; the end of pytest's output:\n  " + "\n  ".join(log[-15:]))
+    sweep.write_json(result.output, run_dir / "pytest-benchmark.json")
+    return result
 
 
 def write_report(results: Results, run_dir: Path, baseline: str, failures: list[dict]) -> Path:
-    """Figures and report.md into run_dir; print where it is and the headline."""
+    """Figures and report.md into run_dir; print the headline (main prints where, once the folder has its name)."""
     from reports import derive, figures, markdown
 
     drawn = figures.draw_all(results, run_dir, baseline)
     path = run_dir / "report.md"
     path.write_text(markdown.report(results, drawn, baseline, failures), encoding="utf-8")
-    point_latest(run_dir)
     size, found = derive.headline(derive.gradients(results), baseline)
-    print(f"\nreport: {path}")
     if size:
         print(f"headline at n={size[0]:,}, m={size[1]:,} (median time, speedup over {baseline}):")
     for s in found:
         label = derive.label(derive.variant_key(s.record), results.records)
         print(f"  {label:<28} {derive.format_time(s.record.median):>10}  {derive.format_ratio(s.ratio)}")
     for f in failures:
-        print(f"  FAILED {f['case']}: {f['message']}")
+        print(f"  FAILED {f['case']} ({f.get('cause', CAUSE_ERROR)}): {f['message']}")
     return path
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; malformed input exits with code 2 and one line naming the file."""
+    """Entry point: 0 done, 2 unusable input or output (one line), 1 no results, 130/143 stopped by SIGINT/SIGTERM."""
     argv = list(sys.argv[1:] if argv is None else argv)
     split = argv.index("--") if "--" in argv else len(argv)
     argv, extra = argv[:split], argv[split + 1:]  # after --: passed to pytest (-k, --benchmark-max-time…)
     if not argv or argv[0] not in ("run", "draw", "-h", "--help"):
         argv.insert(0, "run")
     args = parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _stopped)
+    staging = None
     try:
         if args.command == "draw":
             if not args.files and args.asv is None:
                 raise ReportInputError("draw needs at least one pytest-benchmark JSON FILE or --asv DIR")
-            results, failures = load(args.files, args.asv), []
-            run_dir = new_run_dir(args.out)  # only after the input proved readable
+            results, failures, signum = load(args.files, args.asv), [], None
+            staging = staging_dir(args.out)  # only after the input proved readable
         else:
-            run_dir = new_run_dir(args.out)
-            json_file, failures = sweep(run_dir, args.profile, extra)
-            results = load([json_file])
-        write_report(results, run_dir, args.baseline, failures)
-    except ReportInputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+            profile = check_profile(args.profile)
+            check_clone()
+            staging = staging_dir(args.out)
+            done = run_sweep(staging, profile, extra, args.case_timeout)
+            failures, signum = done.failures, done.signum
+            if signum is None or done.output["benchmarks"]:
+                results = load([staging / "pytest-benchmark.json"])
+            else:
+                return _keep(staging, f"stopped by {signal.Signals(signum).name} before any case finished",
+                             EXIT_CODE[signum])
+        write_report(results, staging, args.baseline, failures)
+        run_dir = publish(staging)
+        point_latest(run_dir)
+        print(f"report: {run_dir / 'report.md'}")
+        if signum is not None:
+            print(f"interrupted by {signal.Signals(signum).name}: the report shows the cases that finished",
+                  file=sys.stderr)
+            return EXIT_CODE[signum]
+        return 0
+    except (ReportInputError, UsageError) as exc:
+        return _fail(args, staging, f"error: {exc}", 2)
+    except RuntimeError as exc:
+        return _fail(args, staging, f"error: {exc}", 1)
+    except (KeyboardInterrupt, Stopped) as exc:  # while drawing: keep a run's results, drop a draw's output
+        signum = getattr(exc, "signum", signal.SIGINT)
+        return _fail(args, staging, f"stopped by {signal.Signals(signum).name}", EXIT_CODE[signum])
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _stopped(signum, frame):
+    raise Stopped(signum)
+
+
+def _fail(args, staging: Path | None, message: str, code: int) -> int:
+    """One line on stderr; a run's finished results are kept under their run folder, anything else removed."""
+    if staging is not None and args.command == "run" and (staging / "pytest-benchmark.json").exists():
+        return _keep(staging, message, code)
+    if staging is not None:
+        shutil.rmtree(staging, ignore_errors=True)
+    print(message, file=sys.stderr)
+    return code
+
+
+def _keep(staging: Path, message: str, code: int) -> int:
+    """Publish a run folder that holds results but no report, and say so (naming files at their new place)."""
+    run_dir = publish(staging)
+    message = message.replace(str(staging), str(run_dir))
+    print(f"{message}; results kept in {run_dir} (no report drawn)", file=sys.stderr)
+    return code

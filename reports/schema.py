@@ -80,6 +80,12 @@ GRID = "grid"  # grid facts the report states (e.g. {"scaling_workers": [1, 2], 
 SKIPPED = "skipped"  # [{CASE_FIELDS..., BENCHMARK, "reason"}]
 UNAVAILABLE = "unavailable"  # {implementation: reason}
 FAILED = "failed"  # [{"case": id, "cause": "error"|"crash"|"timeout"|"interrupted", "message": text}]
+# FAILED[i]["cause"], written by the sweep (reports/sweep.py): the case raised (ERROR); the process died
+# in it (CRASH: a signal such as SIGSEGV, or an exit code; MEMORY: SIGKILL the sweep did not send,
+# which is what the kernel's out-of-memory killer sends); it ran past the per-case timeout (TIMEOUT);
+# SIGINT/SIGTERM stopped the sweep during it (STOPPED, and the record's INTERRUPTED is true).
+CAUSE_ERROR, CAUSE_CRASH, CAUSE_MEMORY, CAUSE_TIMEOUT, CAUSE_STOPPED = "error", "crash", "memory", "timeout", "interrupted"
+CAUSES = (CAUSE_ERROR, CAUSE_CRASH, CAUSE_MEMORY, CAUSE_TIMEOUT, CAUSE_STOPPED)
 INTERRUPTED = "interrupted"  # true when the sweep was stopped before its end
 BANDWIDTH = "bandwidth"  # {"levels": {level: {threads: GB/s}}, "level_bytes": {level: bytes}, "samples": [...]}
 NOISE = "noise"  # NOISE_FIELDS

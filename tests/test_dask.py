@@ -2,9 +2,11 @@
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -34,6 +36,12 @@ def small_chunks(idk):
     previous = idk.set_chunk_bytes(7 * 8 * 5)
     yield
     idk.set_chunk_bytes(previous)
+
+
+def generated(idk, n: int, m: int, **options) -> impls.Problem:
+    """impls.dask.generate's data wrapped as a Problem, as the package front wraps prepare's."""
+    data = idk.generate(n, m, **options)
+    return impls.Problem(DASK, data[0], data, idk.gradients)
 
 
 def workers(idk) -> int:
@@ -85,17 +93,17 @@ def test_chunk_bytes_setting(idk):
     with pytest.raises(ValueError, match="nbytes must be a positive integer"):
         idk.set_chunk_bytes(0)
     with pytest.raises(ValueError, match="chunk must be a positive integer"):
-        idk.make_problem(3, 10, chunk=2.5)
+        idk.generate(3, 10, chunk=2.5)
     assert idk.chunk_columns(10, 1) == 1
     assert idk.chunk_columns(10, 1000) == 1000 // workers(idk)
 
 
 def test_generated_problem_matches_numpy_on_the_same_data(idk):
-    """make_problem's chunks, materialised, give NumPy the same gradient (rtol 1e-9), seed by seed."""
-    problem = idk.make_problem(10, 10_000, seed=5, chunk=1_500)
+    """generate's chunks, materialised, give NumPy the same gradient (rtol 1e-9), seed by seed."""
+    problem = generated(idk, 10, 10_000, seed=5, chunk=1_500)
     X, Y = problem.X.compute(), problem.data[1].compute()
     assert X.shape == (10, 10_000) and set(np.unique(Y)) == {0.0, 1.0}
-    np.testing.assert_array_equal(X, idk.make_problem(10, 10_000, seed=5, chunk=1_500).X.compute())
+    np.testing.assert_array_equal(X, idk.generate(10, 10_000, seed=5, chunk=1_500)[0].compute())
     w = np.random.default_rng(0).normal(size=10)
     assert_matches(problem.gradients(w, 0.3), reference(w, 0.3, X, Y))
     # The labels follow the true model of impls.make_problem for the same seed.
@@ -105,7 +113,7 @@ def test_generated_problem_matches_numpy_on_the_same_data(idk):
 
 def test_generated_problem_trains_like_numpy(idk):
     """A persisted generated problem trains to the same w, b and costs as NumPy on its data."""
-    problem = idk.make_problem(4, 3_000, seed=2, chunk=700, persist=True)
+    problem = generated(idk, 4, 3_000, seed=2, chunk=700, persist=True)
     X, Y = problem.X.compute(), problem.data[1].compute()
     fit = problem.train(np.zeros(4), 0.0, learning_rate=0.5, iterations=20)
     expected = impls.train(np.zeros(4), 0.0, X, Y, learning_rate=0.5, iterations=20)
@@ -123,7 +131,7 @@ def test_non_finite_outputs_on_dask_data_are_diagnosed(idk):
     with pytest.raises(ValueError, match=r"X must be finite; X\[2, 13\]"):
         impls.Problem(DASK, Xd, (Xd, Yd), idk.gradients).gradients(np.ones(3), 0.0)
     with pytest.raises(ValueError, match="overflowed although w, b, X are finite"):
-        idk.make_problem(2, 50, chunk=20).gradients(np.full(2, 1e308), 0.0)
+        generated(idk, 2, 50, chunk=20).gradients(np.full(2, 1e308), 0.0)
 
 
 def _wait_for_file(path, process, timeout=60.0):
@@ -135,43 +143,125 @@ def _wait_for_file(path, process, timeout=60.0):
     return json.loads(path.read_text())["address"]
 
 
-@pytest.fixture
-def separate_cluster(idk, tmp_path):
-    """`dask scheduler` and one `dask worker` as their own processes on random free ports."""
-    scheduler_file = tmp_path / "scheduler.json"
+def start_cluster(scheduler_file: Path, n_workers: int) -> tuple[str, list[subprocess.Popen]]:
+    """`dask scheduler` and n_workers `dask worker` processes on 127.0.0.1, every port chosen by the OS."""
     common = ["--no-dashboard", "--host", "127.0.0.1"]
-    processes = []
+    # Port 0: the OS picks a free port; the scheduler file tells the workers and us which.
+    # --no-nanny: one process per worker that stops at once on SIGTERM (a nanny lingers for seconds).
+    processes = [subprocess.Popen(
+        [sys.executable, "-m", "dask", "scheduler", "--port", "0", "--scheduler-file", scheduler_file, *common],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     try:
-        # Port 0: the OS picks a free port; the scheduler file tells the worker and us which.
-        # --no-nanny: one process that stops at once on SIGTERM (a nanny lingers for seconds).
-        processes.append(subprocess.Popen(
-            [sys.executable, "-m", "dask", "scheduler", "--port", "0", "--scheduler-file", scheduler_file,
-             *common], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         address = _wait_for_file(scheduler_file, processes[0])
-        processes.append(subprocess.Popen(
-            [sys.executable, "-m", "dask", "worker", "--scheduler-file", scheduler_file, "--nworkers", "1",
-             "--nthreads", "1", "--no-nanny", *common], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        yield address
+        processes += [subprocess.Popen(
+            [sys.executable, "-m", "dask", "worker", "--scheduler-file", scheduler_file, "--nthreads", "1",
+             "--no-nanny", *common], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(n_workers)]
+    except BaseException:
+        stop(processes)
+        raise
+    return address, processes
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    """Workers first, and wait: a worker whose scheduler is gone retries for seconds."""
+    for process in reversed(processes):
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(params=[1, 3], ids=["1-worker", "3-workers"])
+def separate_cluster(idk, tmp_path, request):
+    """`dask scheduler` and 1 or 3 `dask worker` processes of their own; yields (address, workers)."""
+    address, processes = start_cluster(tmp_path / "scheduler.json", request.param)
+    try:
+        yield address, request.param
     finally:
         idk.disconnect()
-        # The worker first, and wait: a worker whose scheduler is gone retries for seconds.
-        for process in reversed(processes):
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(processes)
 
 
 def test_connects_to_a_separate_scheduler_by_address(idk, separate_cluster, problem, monkeypatch):
-    """DASK_SCHEDULER_ADDRESS (or connect) points at a running scheduler; its worker computes."""
-    monkeypatch.setenv(idk.ADDRESS_ENV, separate_cluster)
+    """DASK_SCHEDULER_ADDRESS (or connect) points at a running scheduler; its workers compute."""
+    address, n_workers = separate_cluster
+    monkeypatch.setenv(idk.ADDRESS_ENV, address)
     client = idk.client()
-    client.wait_for_workers(1, timeout=60)
-    assert client.scheduler.address == separate_cluster
-    assert list(client.run(os.getpid).values()) != [os.getpid()]
+    client.wait_for_workers(n_workers, timeout=60)
+    assert client.scheduler.address == address
+    assert os.getpid() not in client.run(os.getpid).values()
     w, b, X, Y = problem
     assert_matches(DASK.gradients(w, b, X, Y), reference(w, b, X, Y))
-    assert idk.connect(separate_cluster) is idk.client()
+    assert idk.connect(address) is idk.client()
     assert_matches(DASK.gradients(w, b, X, Y), reference(w, b, X, Y))
+
+
+def test_a_connected_cluster_records_its_real_worker_count(idk, separate_cluster, monkeypatch):
+    """3 connected workers: results say 3, and scaling cases asking for 1 or 2 workers skip with the reason."""
+    from benchmarks import grid, test_scaling
+
+    address, n_workers = separate_cluster
+    monkeypatch.setenv(idk.ADDRESS_ENV, address)
+    idk.client().wait_for_workers(n_workers, timeout=60)
+    assert idk.fixed_workers() == idk.workers() == n_workers
+    # limit_threads cannot resize a cluster it does not own: the count stays the real one.
+    with impls.limit_threads(1):
+        assert idk.workers() == n_workers
+        assert DASK.prepare(np.ones((2, 30)), np.ones(30)).data[0].numblocks == (1, n_workers)
+    for asked in (1, 2, 3):
+        reason = test_scaling.other_cluster_size(grid.ScalingCase("dask", 10, 100, threads=asked, workers=asked))
+        if asked == n_workers:
+            assert reason is None
+        else:
+            assert reason == (f"the connected Dask cluster ({idk.ADDRESS_ENV}) has {n_workers} workers, "
+                              f"not {asked}")
+    idk.disconnect()
+    monkeypatch.delenv(idk.ADDRESS_ENV)
+    assert idk.fixed_workers() is None  # the embedded cluster is resized per case instead
+
+
+def test_embedded_cluster_ignores_a_busy_dashboard_port(idk):
+    """Something on 127.0.0.1:8787 (another Dask or a Jupyter user): the cluster starts, no warning, no failure."""
+    held = socket.socket()
+    try:
+        held.bind(("127.0.0.1", 8787))
+        held.listen()
+    except OSError:
+        pass  # already held by another process on this machine: the condition under test holds anyway
+    previous = idk.set_num_threads(1)
+    try:
+        idk.close()  # a fresh start while the port is held (warnings are errors in this suite)
+        client = idk.client()
+        assert client.submit(sum, [1, 2]).result() == 3
+        # The scheduler's HTTP server (it listens even without a dashboard) took a port of the OS's choosing.
+        assert idk._local[0].scheduler.http_server.port not in (0, 8787)
+    finally:
+        idk.set_num_threads(previous)
+        held.close()
+
+
+def closed_port() -> int:
+    """A port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("address", ["closed", "garbage://x"])
+def test_an_unreachable_scheduler_fails_fast_and_exits_cleanly(idk, address):
+    """A bad DASK_SCHEDULER_ADDRESS: Dask is unavailable with the reason within seconds; exit is clean."""
+    address = f"tcp://127.0.0.1:{closed_port()}" if address == "closed" else address
+    script = ("import numpy as np, impls; d = impls.get('dask'); print(d.unavailable_reason); "
+              "print(d.available, impls.get('dask').unavailable_reason == d.unavailable_reason)")
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", script], env={**os.environ, idk.ADDRESS_ENV: address},
+                          capture_output=True, text=True, timeout=60)
+    seconds = time.monotonic() - start
+    lines = done.stdout.splitlines()
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert lines[0].startswith(f"{idk.ADDRESS_ENV}: no Dask scheduler reachable at '{address}'")
+    assert lines[1:] == ["False True"]  # tried once, then remembered
+    # One connection attempt (CONNECT_TIMEOUT_S) plus interpreter start-up and exit; not 30 s or 60 s.
+    assert seconds < idk.CONNECT_TIMEOUT_S + 15, seconds
