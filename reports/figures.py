@@ -142,8 +142,9 @@ def speedup_heatmap(v: SeriesView, path: Path) -> Path | None:
     ns, ms = sorted({r.n for r in v.records}), sorted({r.m for r in v.records})
     medians = [x.median for x in found]
     norm = LogNorm(vmin=min(min(medians), 0.9), vmax=max(max(medians), 1.1))
+    note = f"\n{fmt.FOOTNOTE}" if any(x.interval is None for x in found) else ""
     fig, axes = new_figure(len(keys), f"Speedup over {v.baseline} (its time / this time; higher is faster), "
-                                      "with 95% interval")
+                                      f"with 95% interval{note}")
     for ax, key in zip(axes, keys, strict=True):
         image = heat_panel(ax, [x for x in found if derive.variant_key(x.record) == key], ns, ms, norm)
         ax.set_title(derive.label(key, v.records))
@@ -156,10 +157,12 @@ def bar_labels(ax, bars, found: list) -> None:
     ax.bar_label(bars, [fmt.ratio(x.median) + ("" if x.interval else "*") for x in found], padding=2, fontsize=8)
 
 
-def error_bars(found: list[Ratio]) -> np.ndarray:
-    """Lower and upper distances from each median to its interval's ends (0 without interval)."""
-    rows = [(x.median - x.interval.lo, x.interval.hi - x.median) if x.interval else (0.0, 0.0) for x in found]
-    return np.array(rows, dtype=float).reshape(-1, 2).T
+def interval_bars(ax, xs, found: list[Ratio]) -> None:
+    """A 95% interval error bar over each bar that has one (none over a ratio of medians)."""
+    mine = [(x, r) for x, r in zip(xs, found, strict=True) if r.interval is not None]
+    if mine:
+        ax.errorbar([x for x, _ in mine], [r.median for _, r in mine], fmt="none", capsize=4, ecolor="0.15",
+                    yerr=[[r.median - r.interval.lo for _, r in mine], [r.interval.hi - r.median for _, r in mine]])
 
 
 def headline_bars(v: SeriesView, path: Path) -> Path | None:
@@ -172,8 +175,9 @@ def headline_bars(v: SeriesView, path: Path) -> Path | None:
     shape = f", {layout} layout" if len({r.layout for r in v.records}) > 1 else ""
     fig, (ax,) = new_figure(1, f"Speedup over {v.baseline} at n = {n:,}, m = {m:,}{shape}",
                             width=max(6.4, 0.9 * len(found)))
-    bars = ax.bar([v.label_of(x.record) for x in found], [x.median for x in found], yerr=error_bars(found),
-                  capsize=4, ecolor="0.2", color=[style(derive.variant_key(x.record))["color"] for x in found])
+    labels = [v.label_of(x.record) for x in found]
+    bars = ax.bar(labels, [x.median for x in found], color=[style(derive.variant_key(x.record))["color"] for x in found])
+    interval_bars(ax, range(len(found)), found)
     bar_labels(ax, bars, found)
     ax.set_yscale("log")
     ax.set_ylabel(f"speedup over {v.baseline} (×, log scale)")
@@ -182,8 +186,7 @@ def headline_bars(v: SeriesView, path: Path) -> Path | None:
     plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
     ax.margins(y=0.15)
     if any(x.interval is None for x in found):
-        ax.text(1.0, -0.35, "* ratio of medians, no interval: not interleaved", transform=ax.transAxes,
-                ha="right", fontsize=8, color="0.3")
+        ax.set_xlabel(fmt.FOOTNOTE, fontsize=8, color="0.3")
     return save(fig, path, v)
 
 
@@ -261,7 +264,7 @@ def roofline(v: SeriesView, path: Path) -> Path | None:
         low, high = ax.get_ylim()  # minor labels (2, 3, …) only where a decade or two would show none
         ax.yaxis.set_minor_formatter(plain if high / low < 30 else NullFormatter())
         ax.grid(True, which="major", alpha=0.3)
-    axes[-1].legend(handles=roofline_legend(style, records), **{**LEGEND, "bbox_to_anchor": (1.22, 1.0)})
+    axes[-1].legend(handles=roofline_legend(style, records), **{**LEGEND, "bbox_to_anchor": (1.3, 1.0)})
     return save(fig, path, v)
 
 
@@ -270,7 +273,7 @@ def roofline_legend(style: Style, records: list[Record]) -> list:
     handles = [Line2D([], [], color=style.colors[name], label=name) for name in derive.implementations(records)]
     dtypes = sorted({r.dtype for r in records}, key=lambda d: d != derive.REFERENCE_DTYPE)
     if len(dtypes) > 1:
-        handles += [Line2D([], [], color="black", marker="o", linestyle="none", label=d,
+        handles += [Line2D([], [], color="black", marker="p", linestyle="none", label=d,
                            markerfacecolor=None if d == derive.REFERENCE_DTYPE else "none") for d in dtypes]
     layouts = sorted({r.layout for r in records})
     if len(layouts) > 1:
@@ -295,16 +298,18 @@ def threads_split(v: SeriesView, path: Path) -> Path | None:
     cores = [s.cores for s in found]
     for offset, ratios, text in ((-0.2, vec, f"vectorization: {v.baseline} / this, both 1 thread"),
                                  (0.2, cores, "cores: this at 1 thread / this at t threads")):
-        bars = ax.bar(x + offset, [r.median for r in ratios], 0.4, yerr=error_bars(ratios), capsize=3, label=text)
+        bars = ax.bar(x + offset, [r.median for r in ratios], 0.4, label=text)
+        interval_bars(ax, x + offset, ratios)
         bar_labels(ax, bars, ratios)
     ax.set_xticks(x, [f"{s.record.implementation} {s.record.dtype}, t={s.record.threads}" for s in found],
                   rotation=30, ha="right")
     ax.set(yscale="log", ylabel="speedup (×, log scale; * no interval)")
-    times = FuncFormatter(lambda y, _: f"×{y:g}")  # ×0.9, not 9×10⁻¹
-    ax.yaxis.set_major_formatter(times)
-    ax.yaxis.set_minor_formatter(times)
     ax.axhline(1.0, color="0.5", linewidth=0.8)
     ax.margins(y=0.15)
+    times = FuncFormatter(lambda y, _: f"×{y:g}")  # ×0.9, not 9×10⁻¹
+    ax.yaxis.set_major_formatter(times)
+    low, high = ax.get_ylim()  # minor labels (×2, ×3, …) only where a decade or two would show none
+    ax.yaxis.set_minor_formatter(times if high / low < 30 else NullFormatter())
     ax.legend(**LEGEND)
     return save(fig, path, v)
 

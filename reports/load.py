@@ -434,6 +434,26 @@ def first_call(value, path, where: str) -> dict[str, FirstCall]:
     return out
 
 
+def fact(value, path, where: str, depth: int = 0):
+    """A grid fact: a number, short name, bool or null, or a short list / object of them (two levels at most)."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return number(value, path, where, zero=True)
+    if isinstance(value, str):
+        return name(value, path, where)
+    if depth < 2 and isinstance(value, list) and len(value) <= 100:
+        return [fact(v, path, f"{where}[{i}]", depth + 1) for i, v in enumerate(value)]
+    if depth < 2 and isinstance(value, dict) and len(value) <= 100:
+        return {name(k, path, f"{where} key"): fact(v, path, f"{where}.{k}", depth + 1) for k, v in value.items()}
+    fail(path, where, f"expected a number, name, or a short list or object of them, found {shown(value)}")
+
+
+def grid_facts(value, path, where: str) -> dict:
+    """The run record's grid facts, each checked (the report states them as recorded)."""
+    return {name(k, path, f"{where} key"): fact(v, path, f"{where}.{k}") for k, v in mapping(value, path, where).items()}
+
+
 def run_record(data: dict, legacy: dict, path) -> Run:
     """The run record (output_json[SUITE_KEY]); older files' fields in machine_info are read too."""
     where = s.SUITE_KEY
@@ -443,7 +463,7 @@ def run_record(data: dict, legacy: dict, path) -> Run:
         profile=optional(value.get(s.PROFILE, legacy.get(s.PROFILE)), name, path, f"{where}.{s.PROFILE}"),
         roles={name(k, path, f"{where}.{s.ROLES} key"): name(v, path, f"{where}.{s.ROLES}.{k}")
                for k, v in mapping(get(s.ROLES, {}), path, f"{where}.{s.ROLES}").items()},
-        grid=mapping(get(s.GRID, {}), path, f"{where}.{s.GRID}"),
+        grid=grid_facts(get(s.GRID, {}), path, f"{where}.{s.GRID}"),
         skipped=[skip(v, path, f"{where}.{s.SKIPPED}[{i}]")
                  for i, v in enumerate(sequence(get(s.SKIPPED, []), path, f"{where}.{s.SKIPPED}"))],
         unavailable={name(k, path, f"{where}.{s.UNAVAILABLE} key"): text(v, path, f"{where}.{s.UNAVAILABLE}.{k}")

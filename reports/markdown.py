@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,8 +29,8 @@ FIGURE_TEXT = {
 
 
 def scaling_text(v: SeriesView) -> str:
-    """The scaling figure's caption, its facts taken from the run record's grid or the measured records."""
-    workers = v.run.grid.get("scaling_workers") or sorted({e.record.workers for e in v.efficiencies})
+    """The scaling figure's caption, its facts taken from the measured records (never retyped)."""
+    workers = sorted({e.record.workers for e in v.efficiencies})
     caps = sorted({e.record.chunk_bytes for e in v.efficiencies})
     base = v.efficiencies[0].base.implementation
     return (f"Dask on {fmt.words(workers)} worker processes at {len(caps)} chunk cap{'s' if len(caps) > 1 else ''} "
@@ -167,6 +168,13 @@ def headline_sentence(v: SeriesView) -> str:
             ).rstrip()
 
 
+def grid_line(v: SeriesView) -> str | None:
+    """The grid facts the run recorded about itself, as recorded."""
+    facts = v.run.grid
+    return "- Grid (as the run recorded it): " + "; ".join(f"{k} {json.dumps(x)}" for k, x in facts.items()) \
+        if facts else None
+
+
 def bandwidth_line(v: SeriesView) -> str | None:
     """The ceilings the run measured, per level and thread count."""
     levels = v.run.bandwidth
@@ -215,7 +223,7 @@ def machine_section(v: SeriesView) -> str:
     lines = [f"- Machine: {fmt.caption(v.series)}"]
     if m.versions:
         lines.append(f"- Versions: {', '.join(f'{k} {x}' for k, x in m.versions.items())}")
-    lines += [line for line in (bandwidth_line(v), noise_line(v), first_call_line(v)) if line]
+    lines += [line for line in (grid_line(v), bandwidth_line(v), noise_line(v), first_call_line(v)) if line]
     lines.append(f"- Input: `{v.series.source}`")
     return "\n".join(lines)
 

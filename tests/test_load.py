@@ -203,3 +203,13 @@ def test_old_files_default_to_the_lecture_layout_without_levels_or_rounds():
     (series,) = results.series.values()
     assert len(series.run.skipped) == len(raw[s.SUITE_KEY][s.SKIPPED])
     assert series.machine.cpu_model == raw["machine_info"][s.SUITE_KEY][s.CPU_MODEL]
+
+
+def test_grid_facts_are_checked(tmp_path):
+    """A grid fact nested deeper than a list of objects, or a long name in it, is rejected naming it."""
+    deep = damaged(tmp_path, OLD_JSON, set_run(s.GRID, {"visits": [[[1]]]}), None)
+    with pytest.raises(ReportInputError, match=r"logreg\.grid\.visits\[0\]\[0\]"):
+        load([deep])
+    long = damaged(tmp_path, OLD_JSON, set_run(s.GRID, {"layouts": ["x" * 1000]}), None)
+    with pytest.raises(ReportInputError, match=r"logreg\.grid\.layouts\[0\]"):
+        load([long])
