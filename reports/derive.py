@@ -41,6 +41,11 @@ class Ratio:
     level: str | None = None
 
     @property
+    def ratio(self) -> float:
+        """The median (reports/cli.py's name for it, until cli.py calls reports.render)."""
+        return self.median
+
+    @property
     def rounds(self) -> int:
         """How many per-round ratios it comes from (0: a ratio of medians)."""
         return self.interval.count if self.interval else 0
@@ -208,6 +213,12 @@ def efficiencies(records: list[Record]) -> list[Ratio]:
     return sorted(found, key=lambda e: (e.record.n, e.record.m, e.record.chunk_bytes, e.record.workers))
 
 
+def rounds_used(v: SeriesView, r: Record) -> int:
+    """How many per-round ratios r's stated numbers come from: its speedup's, else its × limit's (0: none)."""
+    speed, limit = v.speedups.get(r), v.limits.get(r)
+    return speed.rounds if speed else limit.rounds if limit else 0
+
+
 def noise_flags(series: Series) -> tuple[str, ...]:
     """Which noise fields (schema.NOISE_FIELDS) exceed their warning threshold."""
     noise, cores = series.run.noise, series.machine.cores or 1
@@ -248,6 +259,11 @@ class SeriesView:
     @property
     def run(self):
         return self.series.run
+
+    @property
+    def below_ceiling(self) -> list[Ratio]:
+        """× limits below 1 beyond their interval: faster than one read of X at the level's measured ceiling."""
+        return [x for x in self.limits.values() if (x.interval.hi if x.interval else x.median) < 1]
 
     @property
     def levels_recorded(self) -> bool:
@@ -324,6 +340,4 @@ def headline(results: Results, baseline: str) -> tuple[tuple | None, list[Ratio]
     view = analyse(results, baseline).main
     return view.headline_size, view.headline()
 
-
-Ratio.ratio = property(lambda self: self.median)  # cli.py's name for the median
 format_time, format_ratio = fmt.time, fmt.ratio

@@ -224,7 +224,7 @@ def ceilings(ax, v: SeriesView, threads: int) -> None:
         gbs = derive.ceiling(v.series, level, threads)
         if gbs is not None:
             ax.axhline(gbs, color=CEILING_SHADES[level], linestyle="-.", linewidth=1.0)
-            ax.text(1.0, gbs, f" {level} {gbs:.3g} GB/s", transform=ax.get_yaxis_transform(), va="center",
+            ax.text(0.01, gbs, f"{level} {gbs:.3g} GB/s", transform=ax.get_yaxis_transform(), va="bottom",
                     ha="left", fontsize=7, color=CEILING_SHADES[level])
 
 
@@ -264,7 +264,7 @@ def roofline(v: SeriesView, path: Path) -> Path | None:
         low, high = ax.get_ylim()  # minor labels (2, 3, …) only where a decade or two would show none
         ax.yaxis.set_minor_formatter(plain if high / low < 30 else NullFormatter())
         ax.grid(True, which="major", alpha=0.3)
-    axes[-1].legend(handles=roofline_legend(style, records), **{**LEGEND, "bbox_to_anchor": (1.3, 1.0)})
+    axes[-1].legend(handles=roofline_legend(style, records), **LEGEND)
     return save(fig, path, v)
 
 

@@ -439,7 +439,8 @@ def fact(value, path, where: str, depth: int = 0):
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int | float):
-        return number(value, path, where, zero=True)
+        number(value, path, where, zero=True)
+        return value
     if isinstance(value, str):
         return name(value, path, where)
     if depth < 2 and isinstance(value, list) and len(value) <= 100:

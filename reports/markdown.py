@@ -72,12 +72,25 @@ def limit_cell(v: SeriesView, r: Record) -> str:
     return "–" if x is None else f"{fmt.interval(x, sign='', compact=True)} ({x.level})"
 
 
+def below_ceiling_note(v: SeriesView) -> str:
+    """Why a × limit below 1 is possible at all: the ceiling it was judged against was measured too low."""
+    found = v.below_ceiling
+    if not found:
+        return ""
+    cases = ", ".join(f"{x.record.implementation} n={x.record.n:,} m={x.record.m:,} t={x.record.threads} ({x.level})"
+                      for x in found[:4]) + (f" and {len(found) - 4} more" if len(found) > 4 else "")
+    return (f"**{len(found)} × limit ratio(s) sit below 1 beyond their interval** ({cases}): no gradient can read X "
+            "faster than its memory level delivers, so that level's ceiling was measured too low for them "
+            "(the probe's working set or thread placement differs from the gradient's).")
+
+
 def times_table(v: SeriesView) -> str:
     """Every gradient record: median, spread, rounds, GB/s and × limit where known, speedup."""
     records = v.records
     layouts = varies(records, "layout")
     header = ["implementation", *(["layout"] if layouts else []), "dtype", "threads", "n", "m", "median",
-              "IQR (q1 – q3)", "min – max", "rounds", "GB/s", "× one-read limit (level)", f"speedup over {v.baseline}"]
+              "IQR (q1 – q3)", "min – max", "samples", "GB/s", "× one-read limit (level)", f"speedup over {v.baseline}",
+              "interleaved rounds"]
     order = derive.variants(records)
     rows = []
     for r in sorted(records, key=lambda r: (r.n, r.m, order.index(derive.variant_key(r)))):
@@ -86,7 +99,7 @@ def times_table(v: SeriesView) -> str:
                      f"{r.m:,}", fmt.time(r.median), *spread(r), str(r.rounds or "–"),
                      f"{r.bytes_x / r.median / 1e9:.3g}" if r.bytes_x else "–", limit_cell(v, r),
                      fmt.interval(speed, compact=True) if speed else
-                     ("baseline" if r.implementation == v.baseline else "–")])
+                     ("baseline" if r.implementation == v.baseline else "–"), str(derive.rounds_used(v, r))])
     return footnoted(table(header, rows))
 
 
@@ -202,8 +215,8 @@ def noise_line(v: SeriesView) -> str | None:
     line = f"- Noise during the run: {', '.join(parts) or 'not measured'}."
     if v.noise_flags:
         line += (f" **High ({', '.join(v.noise_flags)}): the machine was not quiet, so medians and ratios of "
-                 "medians may be off by about that much; ratios with an interval were formed within rounds "
-                 "and are less affected.**")
+                 "medians may be off by as much as the drift; ratios with an interval were formed within "
+                 "rounds, and the interval's width shows how much the rounds disagreed.**")
     return line
 
 
@@ -266,7 +279,7 @@ def series_sections(v: SeriesView, figures: dict[str, Path], suffix: str) -> lis
              f"## Not measured{suffix}", missing_section(v)]
     if v.records:
         parts += [f"## Speedup over {v.baseline}{suffix}", speedup_table(v),
-                  f"## Times per gradient{suffix}", times_table(v)]
+                  f"## Times per gradient{suffix}", "\n\n".join(x for x in (times_table(v), below_ceiling_note(v)) if x)]
     for title, body in ((f"## Vectorization versus cores{suffix}", splits_table(v)),
                         (f"## Dask scaling{suffix}", scaling_section(v)),
                         (f"## Training and preparation{suffix}", other_table(v)),
@@ -284,7 +297,8 @@ def render(view: View, figures: dict[str, dict[str, Path]]) -> str:
         "the implementation's time at the same (n, m), shown only where both were measured. Where the run timed "
         "a size's implementations in interleaved rounds, each ratio is the median of the per-round ratios with "
         f"its 95% interval in brackets ({fmt.NO_DIFFERENCE}: the interval contains 1); elsewhere it is the ratio "
-        f"of two medians, marked {fmt.NOT_INTERLEAVED}."
+        f"of two medians, marked {fmt.NOT_INTERLEAVED}. Times shown are pytest-benchmark's medians (its samples); "
+        "a paired ratio comes from the rounds, so it need not equal the ratio of two times shown."
         + (" **Each input below is reported on its own: no ratio is formed across inputs.**" if several else ""),
     ]
     for v in view.series:

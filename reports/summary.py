@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
+from reports import derive
 from reports import schema as s
 from reports.derive import SeriesView, View
 
@@ -13,10 +14,9 @@ from reports.derive import SeriesView, View
 def case(v: SeriesView, r) -> dict:
     """One measured (implementation, n, m, layout, dtype, threads): median seconds, speedup, × limit, rounds."""
     speed, limit = v.speedups.get(r), v.limits.get(r)
-    used = speed.rounds if speed else limit.rounds if limit else 0
     return {s.IMPLEMENTATION: r.implementation, s.N: r.n, s.M: r.m, s.LAYOUT: r.layout, s.DTYPE: r.dtype,
             s.THREADS: r.threads, s.MEDIAN_SECONDS: r.median, s.SPEEDUP: speed.as_dict() if speed else None,
-            s.TIMES_LIMIT: limit.as_dict() if limit else None, s.ROUNDS_USED: used}
+            s.TIMES_LIMIT: limit.as_dict() if limit else None, s.ROUNDS_USED: derive.rounds_used(v, r)}
 
 
 def summary(v: SeriesView) -> dict:

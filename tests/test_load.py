@@ -18,8 +18,14 @@ RAW = "__raw__"  # a string replaced by raw JSON text (1e400 cannot be written b
 
 
 def first(data: dict, kind: str | None = None) -> dict:
-    """The first benchmark entry (of a kind)."""
-    return next(e for e in data["benchmarks"] if kind is None or e["extra_info"].get(s.BENCHMARK) == kind)
+    """The first benchmark entry of a kind (default: the first that is not a rounds entry)."""
+    kinds = [e["extra_info"].get(s.BENCHMARK) for e in data["benchmarks"]]
+    return data["benchmarks"][next(i for i, k in enumerate(kinds) if (k == kind if kind else k != s.ROUNDS))]
+
+
+def index(data: dict) -> int:
+    """Position of first(data) in the benchmarks list (the error names it)."""
+    return data["benchmarks"].index(first(data))
 
 
 def run_record(data: dict) -> dict:
@@ -50,25 +56,25 @@ def shorten_a_round(d):
 
 # (id, change to the parsed file, raw JSON text replacing RAW or None, words the error must hold)
 DAMAGED = [
-    ("median-0", set_stat("median", 0), None, "benchmarks[0].stats.median"),
-    ("median-nan", set_stat("median", RAW), "NaN", "benchmarks[0].stats.median"),
-    ("median-inf", set_stat("median", RAW), "Infinity", "benchmarks[0].stats.median"),
-    ("median-negative", set_stat("median", -1e-3), None, "benchmarks[0].stats.median"),
-    ("median-text", set_stat("median", "fast"), None, "benchmarks[0].stats.median"),
-    ("q1-negative", set_stat("q1", -1.0), None, "benchmarks[0].stats.q1"),
-    ("n-1e400", set_info(s.N, RAW), "1e400", "benchmarks[0].n"),
-    ("m-1e30", set_info(s.M, 1e30), None, "benchmarks[0].m"),
+    ("median-0", set_stat("median", 0), None, "benchmarks[{i}].stats.median"),
+    ("median-nan", set_stat("median", RAW), "NaN", "benchmarks[{i}].stats.median"),
+    ("median-inf", set_stat("median", RAW), "Infinity", "benchmarks[{i}].stats.median"),
+    ("median-negative", set_stat("median", -1e-3), None, "benchmarks[{i}].stats.median"),
+    ("median-text", set_stat("median", "fast"), None, "benchmarks[{i}].stats.median"),
+    ("q1-negative", set_stat("q1", -1.0), None, "benchmarks[{i}].stats.q1"),
+    ("n-1e400", set_info(s.N, RAW), "1e400", "benchmarks[{i}].n"),
+    ("m-1e30", set_info(s.M, 1e30), None, "benchmarks[{i}].m"),
     ("m-huge-int", set_info(s.M, RAW), "9" * 5000, "not valid JSON"),
-    ("n-zero", set_info(s.N, 0), None, "benchmarks[0].n"),
-    ("threads-text", set_info(s.THREADS, "2"), None, "benchmarks[0].threads"),
-    ("threads-bool", set_info(s.THREADS, True), None, "benchmarks[0].threads"),
-    ("bytes-negative", set_info(s.BYTES_X, -8), None, "benchmarks[0].bytes_x"),
-    ("name-400kB", set_info(s.IMPLEMENTATION, "x" * 400_000), None, "benchmarks[0].implementation"),
-    ("name-number", set_info(s.IMPLEMENTATION, 5), None, "benchmarks[0].implementation"),
-    ("layout-unknown", set_info(s.LAYOUT, "diagonal"), None, "benchmarks[0].layout"),
-    ("level-unknown", set_info(s.LEVEL, "L9"), None, "benchmarks[0].level"),
-    ("kind-unknown", set_info(s.BENCHMARK, "sleep"), None, "benchmarks[0].benchmark"),
-    ("extra-info-list", lambda d: first(d).__setitem__("extra_info", [1]), None, "benchmarks[0].extra_info"),
+    ("n-zero", set_info(s.N, 0), None, "benchmarks[{i}].n"),
+    ("threads-text", set_info(s.THREADS, "2"), None, "benchmarks[{i}].threads"),
+    ("threads-bool", set_info(s.THREADS, True), None, "benchmarks[{i}].threads"),
+    ("bytes-negative", set_info(s.BYTES_X, -8), None, "benchmarks[{i}].bytes_x"),
+    ("name-400kB", set_info(s.IMPLEMENTATION, "x" * 400_000), None, "benchmarks[{i}].implementation"),
+    ("name-number", set_info(s.IMPLEMENTATION, 5), None, "benchmarks[{i}].implementation"),
+    ("layout-unknown", set_info(s.LAYOUT, "diagonal"), None, "benchmarks[{i}].layout"),
+    ("level-unknown", set_info(s.LEVEL, "L9"), None, "benchmarks[{i}].level"),
+    ("kind-unknown", set_info(s.BENCHMARK, "sleep"), None, "benchmarks[{i}].benchmark"),
+    ("extra-info-list", lambda d: first(d).__setitem__("extra_info", [1]), None, "benchmarks[{i}].extra_info"),
     ("entry-text", lambda d: d["benchmarks"].insert(0, "x"), None, "benchmarks[0]"),
     ("benchmarks-object", lambda d: d.__setitem__("benchmarks", {}), None, "benchmarks"),
     ("skipped-strings", set_run(s.SKIPPED, ["x"]), None, "logreg.skipped[0]"),
@@ -121,6 +127,7 @@ def sources() -> list[Path]:
 def test_a_damaged_file_is_rejected_naming_file_and_field(tmp_path, source, change, raw, words):
     """Every damaged variant raises ReportInputError that names the file and the field, in one short line."""
     path = damaged(tmp_path, source, change, raw)
+    words = words.format(i=index(json.loads(source.read_text())))
     with pytest.raises(ReportInputError) as caught:
         load([path])
     message = str(caught.value)

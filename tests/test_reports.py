@@ -265,7 +265,7 @@ def test_times_table_holds_the_medians_and_speedups():
         line = next(line for line in table.splitlines() if line.startswith(row))
         expected = "baseline" if i["implementation"] == "double_loop" else \
             f"×{fmt.plain(speedups[e['name']])}{fmt.NOT_PAIRED}"
-        assert line.endswith(f"| {expected} |")
+        assert line.endswith(f"| {expected} | 0 |")  # 0 interleaved rounds: an old file
     assert fmt.FOOTNOTE in table
 
 
@@ -546,3 +546,13 @@ def test_summary_has_no_nan_and_matches_the_view(tmp_path):
         x = view.speedups.get(r)
         assert case[s.SPEEDUP] == (x.as_dict() if x else None)
         assert not any(isinstance(v, float) and not math.isfinite(v) for v in case.values())
+
+
+def test_a_limit_below_1_beyond_its_interval_is_called_out():
+    """× limit under 1 means the ceiling was measured too low; the report says so instead of showing it silently."""
+    seconds = [1e-4] * 6  # 8 MB in 0.1 ms is 80 GB/s, above the 10 GB/s ceiling
+    results = Results(records=[known_record("numpy", 1e-4)], rounds=[known_rounds({"numpy": seconds})],
+                      series={"known": known_series({s.DRAM: {1: 10.0}})})
+    view = derive.analyse(results, "numpy").series[0]
+    assert [x.record for x in view.below_ceiling] == results.records
+    assert "1 × limit ratio(s) sit below 1 beyond their interval" in markdown.below_ceiling_note(view)
