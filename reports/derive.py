@@ -1,33 +1,84 @@
-"""Numbers both the figures and the Markdown need: variants, baseline speedups, the headline size.
+"""The report's numbers, computed once: ``analyse(results, baseline) -> View``.
 
-A speedup exists only where the implementation and the baseline were both measured at the
-same (n, m); nothing is interpolated or extrapolated.
+Figures, tables, summary.json and the terminal read the View; they never divide two timings
+themselves. Every ratio is a ``Ratio``: where the results hold interleaved rounds of the size
+(schema.ROUNDS), it is the median of the per-round ratios, pooled over the size's visits, with the
+95% interval of reports.stats; elsewhere (older files, asv, ratios across thread counts) it is the
+ratio of two medians and carries no interval. Ratios are only formed within one series (one file,
+one asv environment): two runs' timings are never divided by each other here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from reports.load import Record, Results
+from reports import fmt
+from reports import schema as s
+from reports.load import Failure, Record, Results, Rounds, Series, default_baseline
+from reports.stats import Interval, median_interval, ratios
 
 REFERENCE_DTYPE = "float64"
 
+# When the noise record says the machine was busy. Ratios formed within a round survive a slow
+# moment (both sides see it); medians, and ratios of medians, do not.
+STEAL_WARN = 0.05  # 5% of CPU ticks stolen by the hypervisor: a lone median can be off by about as much
+LOAD_WARN = 1.0  # 1-minute load per core above 1: other runnable processes competed for the cores
+DRIFT_WARN = 0.15  # the DRAM probe moved by 15%: a × limit without rounds is uncertain by that much
+
 
 @dataclass(frozen=True)
-class Speedup:
-    """An implementation's record, the baseline record it is compared with, and their time ratio."""
+class Ratio:
+    """One stated ratio (speedup, efficiency, × limit): its median and 95% interval, None if not interleaved.
+
+    Speedup and efficiency: base's time / record's time. × limit: record's time / one read of X at
+    the ceiling of ``level`` (base is None).
+    """
 
     record: Record
-    base: Record
+    base: Record | None
+    median: float
+    interval: Interval | None = None
+    level: str | None = None
 
     @property
     def ratio(self) -> float:
-        return self.base.median / self.record.median
+        """The median (reports/cli.py's name for it, until cli.py calls reports.render)."""
+        return self.median
+
+    @property
+    def rounds(self) -> int:
+        """How many per-round ratios it comes from (0: a ratio of medians)."""
+        return self.interval.count if self.interval else 0
+
+    @property
+    def detectable(self) -> bool:
+        """The interval excludes 1 (a real difference); False without an interval."""
+        return self.interval is not None and not self.interval.contains(1.0)
+
+    def as_dict(self) -> dict:
+        """{"median", "lo", "hi"} (lo, hi null without interval) plus "level" for × limit."""
+        lo, hi = (self.interval.lo, self.interval.hi) if self.interval else (None, None)
+        out = {"median": self.median, "lo": lo, "hi": hi}
+        return {**out, s.LEVEL: self.level} if self.base is None else out
 
 
-def gradients(results: Results) -> list[Record]:
-    """Records of the gradient benchmark, in the order the run measured them."""
-    return [r for r in results.records if r.benchmark == "gradients"]
+def paired(values: list[float], record: Record, base: Record | None, level: str | None = None) -> Ratio:
+    """A Ratio from per-round values (median with interval)."""
+    found = median_interval(values)
+    return Ratio(record, base, found.median, found, level)
+
+
+# --- records by role ---------------------------------------------------------------------------------
+
+
+def variant_key(r: Record) -> tuple[str, str, str, int]:
+    """(implementation, layout, dtype, threads): one line, bar or panel of the figures."""
+    return (r.implementation, r.layout, r.dtype, r.threads)
+
+
+def variants(records: list[Record]) -> list[tuple]:
+    """Variant keys in first-seen order."""
+    return list(dict.fromkeys(variant_key(r) for r in records))
 
 
 def implementations(records: list[Record]) -> list[str]:
@@ -35,22 +86,13 @@ def implementations(records: list[Record]) -> list[str]:
     return list(dict.fromkeys(r.implementation for r in records))
 
 
-def variant_key(r: Record) -> tuple[str, str, int]:
-    return (r.implementation, r.dtype, r.threads)
-
-
-def variants(records: list[Record]) -> list[tuple[str, str, int]]:
-    """(implementation, dtype, threads) combinations in first-seen order."""
-    return list(dict.fromkeys(variant_key(r) for r in records))
-
-
-def label(key: tuple[str, str, int], records: list[Record]) -> str:
-    """A variant's legend label; dtype and threads are named only when the data varies them."""
-    name, dtype, threads = key
-    if len({r.dtype for r in records}) > 1:
-        name += f" {dtype}"
-    if len({r.threads for r in records}) > 1:
-        name += f" t={threads}"
+def label(key: tuple, records: list[Record]) -> str:
+    """A variant's label; layout, dtype and threads are named only when the data varies them."""
+    name, layout, dtype, threads = key
+    for attr, value, text in (("layout", layout, f" {layout}"), ("dtype", dtype, f" {dtype}"),
+                              ("threads", threads, f" t={threads}")):
+        if len({getattr(r, attr) for r in records}) > 1:
+            name += text
     return name
 
 
@@ -59,233 +101,243 @@ def sizes(records: list[Record]) -> list[tuple[int, int]]:
     return sorted({(r.n, r.m) for r in records})
 
 
-def reference(records: list[Record], implementation: str) -> dict[tuple[int, int], Record]:
-    """An implementation's float64 (else first dtype), fewest-threads record at each (n, m)."""
+def reference(records: list[Record], implementation: str) -> dict[tuple[int, int, str], Record]:
+    """At each (n, m, layout), an implementation's float64 (else first dtype), fewest-threads record."""
     mine = [r for r in records if r.implementation == implementation]
     if not mine:
         return {}
     dtype = REFERENCE_DTYPE if any(r.dtype == REFERENCE_DTYPE for r in mine) else mine[0].dtype
     threads = min(r.threads for r in mine)
-    return {(r.n, r.m): r for r in mine if r.dtype == dtype and r.threads == threads}
+    return {(r.n, r.m, r.layout): r for r in mine if r.dtype == dtype and r.threads == threads}
 
 
-def speedups(records: list[Record], baseline: str) -> list[Speedup]:
-    """Every record's speedup over the baseline's reference record at the same (n, m), where both exist."""
-    base = reference(records, baseline)
-    return [Speedup(r, base[(r.n, r.m)]) for r in records if (r.n, r.m) in base]
+def base_for(r: Record, base: dict) -> Record | None:
+    """The baseline record r is compared with: same (n, m, layout), else the lecture layout's."""
+    return base.get((r.n, r.m, r.layout)) or base.get((r.n, r.m, s.LECTURE))
 
 
-def headline_size(records: list[Record]) -> tuple[int, int] | None:
-    """The largest (n, m) (by n·m) where every implementation has its reference record.
+def headline_size(records: list[Record]) -> tuple[int, int, str] | None:
+    """The largest (n, m, layout) (by n·m, lecture layout first) where every implementation has a reference record.
 
     If no size has them all, the size covered by the most implementations, largest first.
     """
     refs = [reference(records, name) for name in implementations(records)]
-    if not refs:
+    keys = {k for ref in refs for k in ref}
+    if not keys:
         return None
-    return max(sizes(records), key=lambda s: (sum(s in ref for ref in refs), s[0] * s[1], s))
+    return max(keys, key=lambda k: (sum(k in ref for ref in refs), k[0] * k[1], k[2] == s.LECTURE, k))
 
 
-def logreg_info(results: Results) -> dict:
-    """The suite's own machine record (pytest-benchmark's machine_info.logreg), or {} when absent."""
-    info = results.machine.get("logreg") if isinstance(results.machine, dict) else None
-    return info if isinstance(info, dict) else {}
+# --- ratios from rounds --------------------------------------------------------------------------------
 
 
-def threads_label(threads: int) -> str:
-    """"1 thread", "2 threads"."""
-    return f"{threads} thread{'s' if threads > 1 else ''}"
+def pool(rounds: list[Rounds]) -> dict[tuple, list[Rounds]]:
+    """Rounds entries by (series, size): a size's visits are pooled."""
+    out: dict[tuple, list[Rounds]] = {}
+    for x in rounds:
+        out.setdefault((x.series, *x.size), []).append(x)
+    return out
 
 
-def bandwidth(results: Results) -> float | None:
-    """The measured streaming-read bandwidth in GB/s, when the run recorded one."""
-    value = logreg_info(results).get("read_bandwidth_gbs")
-    return float(value) if isinstance(value, int | float) and value > 0 else None
+def speedup(r: Record, base: Record, visits: list[Rounds]) -> Ratio:
+    """base / r: per-round ratios where both ran in the same rounds, else the ratio of medians."""
+    values = [v for x in visits if r.implementation in x.seconds and base.implementation in x.seconds
+              for v in ratios(x.seconds[base.implementation], x.seconds[r.implementation])]
+    if values and base.size == r.size:
+        return paired(values, r, base)
+    return Ratio(r, base, base.median / r.median)
 
 
-def _gbs_by_threads(found) -> dict[int, float]:
-    """{thread count: GB/s} from a JSON object keyed by strings, keeping only positive numbers."""
-    if not isinstance(found, dict):
-        return {}
-    return {int(k): float(v) for k, v in found.items()
-            if str(k).isdigit() and isinstance(v, int | float) and v > 0}
+def ceiling(series: Series, level: str, threads: int) -> float | None:
+    """Read GB/s of a memory level with this many threads, as the run measured it."""
+    return series.run.bandwidth.get(level, {}).get(threads)
 
 
-def bandwidth_by_threads(results: Results) -> dict[int, float]:
-    """Read bandwidth measured with each thread count (empty when the run recorded none)."""
-    return _gbs_by_threads(logreg_info(results).get("read_bandwidth_gbs_by_threads"))
+def times_limit(r: Record, series: Series, visits: list[Rounds]) -> Ratio | None:
+    """r's time / one read of X at the ceiling of the level X fits in (DRAM: the probe of each round).
 
-
-def bandwidth_drift(results: Results) -> float | None:
-    """Largest relative change of a thread count's read bandwidth from the run's start to its end.
-
-    None when the run did not measure both ends (older results, asv).
+    None for X in a GPU's memory (the host's ceilings do not bound it) or without a ceiling.
     """
-    samples = logreg_info(results).get("read_bandwidth_samples")
-    if not isinstance(samples, dict):
+    if r.memory != s.HOST or r.bytes_x <= 0:
         return None
-    start, end = (_gbs_by_threads(samples.get(k)) for k in ("start", "end"))
-    changes = [abs(end[k] - v) / min(v, end[k]) for k, v in start.items() if k in end]
-    return max(changes, default=None)
-
-
-def achieved_gbs(r: Record) -> float:
-    """Bytes of X read per second of one gradient, in GB/s (X is read at least once per call)."""
-    return r.bytes_x / r.median / 1e9
-
-
-def times_limit(r: Record, gbs: float) -> float:
-    """How many times longer the call takes than reading X once at the measured bandwidth."""
-    return r.median / (r.bytes_x / (gbs * 1e9))
+    level = r.level or s.DRAM  # older files did not record the level: DRAM was their only ceiling
+    fixed = ceiling(series, level, r.threads)
+    values = []
+    for x in visits:
+        if r.implementation in x.seconds:
+            gbs = x.probe_gbs if level == s.DRAM and x.probe_gbs else [fixed] * len(x.seconds[r.implementation])
+            if None not in gbs:
+                values += [t * g * 1e9 / r.bytes_x for t, g in zip(x.seconds[r.implementation], gbs, strict=True)]
+    if values:
+        return paired(values, r, None, level)
+    return None if fixed is None else Ratio(r, None, r.median * fixed * 1e9 / r.bytes_x, None, level)
 
 
 @dataclass(frozen=True)
 class Split:
     """Speedup of one implementation split into vectorization (one thread) and cores (all vs one)."""
 
-    implementation: str
-    dtype: str
-    n: int
-    m: int
-    threads: int
-    vectorization: float | None  # baseline at 1 thread / this at 1 thread
-    cores: float  # this at 1 thread / this at `threads`
+    record: Record  # at its most threads
+    vectorization: Ratio | None  # baseline at 1 thread / this at 1 thread
+    cores: Ratio  # this at 1 thread / this at record.threads
+
+    @property
+    def both(self) -> float | None:
+        return self.vectorization.median * self.cores.median if self.vectorization else None
 
 
-def splits(records: list[Record], baseline: str) -> list[Split]:
-    """Vectorization and core speedups wherever an implementation ran at one and at most threads."""
-    base = reference(records, baseline)
-    one = {(r.implementation, r.dtype, r.n, r.m): r for r in records if r.threads == 1}
+def splits(records: list[Record], speedups: dict[Record, Ratio]) -> list[Split]:
+    """Vectorization and core speedups wherever an implementation ran at one and at more threads."""
+    one = {(r.implementation, r.layout, r.dtype, r.n, r.m): r for r in records if r.threads == 1}
     most: dict[tuple, Record] = {}
     for r in records:
-        key = (r.implementation, r.dtype, r.n, r.m)
+        key = (r.implementation, r.layout, r.dtype, r.n, r.m)
         if r.threads > 1 and key in one and r.threads > most.get(key, one[key]).threads:
             most[key] = r
     out = []
     for key, r in most.items():
-        b = base.get((r.n, r.m))
-        vec = b.median / one[key].median if b is not None and b.threads == 1 else None
-        out.append(Split(*key[:2], r.n, r.m, r.threads, vec, one[key].median / r.median))
+        vec = speedups.get(one[key])
+        vec = vec if vec is not None and vec.base.threads == 1 else None
+        out.append(Split(r, vec, Ratio(r, one[key], one[key].median / r.median)))
     return out
 
 
-SCALING = "scaling"
-
-
-@dataclass(frozen=True)
-class Efficiency:
-    """A chunked (Dask) scaling record against the one-machine reference at the same (n, m)."""
-
-    record: Record
-    base: Record  # unchunked, fastest of its thread counts
-
-    @property
-    def ratio(self) -> float:
-        return self.base.median / self.record.median
-
-
-def scaling(results: Results) -> list[Record]:
-    """Records of the scaling benchmark (Dask and its NumPy reference), in run order."""
-    return [r for r in results.records if r.benchmark == SCALING]
-
-
-def one_machine(records: list[Record]) -> dict[tuple[int, int], Record]:
-    """At each (n, m), the fastest unchunked record (NumPy on one machine, best of its thread counts)."""
+def efficiencies(records: list[Record]) -> list[Ratio]:
+    """Every chunked (Dask) record against the fastest unchunked one (NumPy, best of its threads) at its (n, m)."""
     best: dict[tuple[int, int], Record] = {}
     for r in records:
         if r.chunk_bytes is None and ((r.n, r.m) not in best or r.median < best[(r.n, r.m)].median):
             best[(r.n, r.m)] = r
-    return best
-
-
-def efficiencies(records: list[Record]) -> list[Efficiency]:
-    """Every chunked record against the one-machine best at its (n, m), where that was measured."""
-    base = one_machine(records)
-    found = [Efficiency(r, base[(r.n, r.m)]) for r in records if r.chunk_bytes is not None and (r.n, r.m) in base]
+    found = [Ratio(r, best[(r.n, r.m)], best[(r.n, r.m)].median / r.median) for r in records
+             if r.chunk_bytes is not None and (r.n, r.m) in best]
     return sorted(found, key=lambda e: (e.record.n, e.record.m, e.record.chunk_bytes, e.record.workers))
 
 
-def format_bytes(nbytes: int | None) -> str:
-    """A chunk cap as '16 MiB' ('–' for none)."""
-    return "–" if nbytes is None else f"{nbytes / 2**20:.3g} MiB"
+def rounds_used(v: SeriesView, r: Record) -> int:
+    """How many per-round ratios r's stated numbers come from: its speedup's, else its × limit's (0: none)."""
+    speed, limit = v.speedups.get(r), v.limits.get(r)
+    return speed.rounds if speed else limit.rounds if limit else 0
 
 
-def crossover_sentence(records: list[Record]) -> str:
-    """The smallest m at which Dask on its most workers matches the one-machine reference, or that it never does."""
-    found = efficiencies(records)
-    if not found:
-        return "No Dask scaling result has a one-machine reference at the same size."
-    workers = max(e.record.workers for e in found)
-    mine = [e for e in found if e.record.workers == workers]
-    base = mine[0].base.implementation
-    threads = ", ".join(str(t) for t in sorted({r.threads for r in records if r.chunk_bytes is None}))
-    wins = sorted((e.record.m, e.record.n, -e.ratio, e.record.chunk_bytes) for e in mine if e.ratio >= 1)
-    if wins:
-        m, n, ratio, cap = wins[0]
-        return (f"With {workers} workers, Dask first matches {base} on one machine (best of {threads} threads) "
-                f"at **m = {m:,}** (n = {n:,}, {format_bytes(cap)} chunks: efficiency {-ratio:.2f}); "
-                f"at every smaller m measured it is slower.")
-    best = max(mine, key=lambda e: e.ratio)
-    return (f"With {workers} workers, Dask **never matches** {base} on one machine (best of {threads} threads) "
-            f"in the measured range (m up to {max(e.record.m for e in mine):,}); its best efficiency is "
-            f"{best.ratio:.2f} at n = {best.record.n:,}, m = {best.record.m:,}, "
-            f"{format_bytes(best.record.chunk_bytes)} chunks.")
+def noise_flags(series: Series) -> tuple[str, ...]:
+    """Which noise fields (schema.NOISE_FIELDS) exceed their warning threshold."""
+    noise, cores = series.run.noise, series.machine.cores or 1
+    if noise is None:
+        return ()
+    high = {s.STEAL_FRACTION: noise.steal_fraction is not None and noise.steal_fraction > STEAL_WARN,
+            s.LOAD_AVERAGE: bool(noise.load_average) and max(noise.load_average) / cores > LOAD_WARN,
+            s.PROBE_DRIFT: noise.probe_drift is not None and noise.probe_drift > DRIFT_WARN}
+    return tuple(k for k, v in high.items() if v)
 
 
-def format_time(seconds: float | None) -> str:
-    """A duration with a readable unit: 812 ns, 3.41 µs, 12.0 ms, 1.52 s."""
-    if seconds is None:
-        return "–"
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.3g} ns"
+# --- the view ---------------------------------------------------------------------------------------------
 
 
-def format_ratio(x: float | None) -> str:
-    """A speedup or ratio as '×1.5', '×230', '×12,000'."""
-    if x is None:
-        return "–"
-    return f"×{x:.2g}" if x < 10 else f"×{x:,.0f}"
+@dataclass
+class SeriesView:
+    """Everything the report states about one series (one file or asv environment)."""
+
+    series: Series
+    baseline: str
+    records: list[Record]  # single-machine gradient records, in run order
+    speedups: dict[Record, Ratio]  # every gradient record but the baseline's own reference records
+    limits: dict[Record, Ratio]
+    headline_size: tuple[int, int, str] | None
+    splits: list[Split]
+    efficiencies: list[Ratio]
+    scaling: list[Record]  # Dask and its one-machine reference
+    generated: list[Record]  # Dask on data generated on the workers
+    other: list[Record]  # train and prepare
+    history: list[Record]  # asv, every commit
+    failures: list[Failure] = field(default_factory=list)
+    noise_flags: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return self.series.label
+
+    @property
+    def run(self):
+        return self.series.run
+
+    @property
+    def below_ceiling(self) -> list[Ratio]:
+        """× limits below 1 beyond their interval: faster than one read of X at the level's measured ceiling."""
+        return [x for x in self.limits.values() if (x.interval.hi if x.interval else x.median) < 1]
+
+    @property
+    def levels_recorded(self) -> bool:
+        """Whether each timing names the memory level its X fits in (older results: DRAM assumed)."""
+        return all(r.level is not None for r in self.records)
+
+    def headline(self) -> list[Ratio]:
+        """Speedups at the headline size, fastest first."""
+        found = [x for x in self.speedups.values() if (x.record.n, x.record.m, x.record.layout) == self.headline_size]
+        return sorted(found, key=lambda x: -x.median)
+
+    def label_of(self, r: Record) -> str:
+        return label(variant_key(r), self.records)
 
 
-def machine_caption(results: Results) -> str:
-    """One line about the machine: CPU, cores, BLAS and its threads, Python/NumPy/Numba, profile."""
-    info = logreg_info(results)
-    if not info:
-        asv = results.machine.get("asv") or {}
-        return f"{asv.get('cpu', '?')}, {asv.get('num_cpu', '?')} cores (asv machine {asv.get('machine', '?')})"
-    # Thread counts here are the run's defaults; each result pins its own (its "threads" column).
-    blas = ", ".join(sorted({f"{b.get('internal_api')} {b.get('version')}" for b in info.get("blas") or []
-                             if b.get("internal_api") in ("openblas", "mkl", "blis", "accelerate")}))
-    versions = " ".join(f"{k} {v}" for k, v in (info.get("versions") or {}).items()
-                        if k in ("python", "numpy", "numba"))
-    gpu = f"; GPU {info['gpu']}" if info.get("gpu") else ""
-    return (f"{info.get('cpu_model', '?')}, {info.get('cores', '?')} cores{gpu}; "
-            f"BLAS {blas or '?'} (threads pinned per result); "
-            f"{versions}; profile {info.get('profile', '?')}")
+@dataclass
+class View:
+    """The report's numbers: one SeriesView per input series, in input order."""
+
+    baseline: str
+    series: list[SeriesView]
+
+    @property
+    def main(self) -> SeriesView:
+        """The series the headline speaks for: the first with gradient timings (else the first)."""
+        return next((v for v in self.series if v.records), self.series[0])
 
 
-def headline(records: list[Record], baseline: str) -> tuple[tuple[int, int] | None, list[Speedup]]:
-    """The headline size and every variant's speedup there, fastest first."""
-    size = headline_size(records)
-    found = [s for s in speedups(records, baseline) if (s.record.n, s.record.m) == size]
-    return size, sorted(found, key=lambda s: -s.ratio)
+def analyse_series(results: Results, series: Series, baseline: str, failures: list[Failure]) -> SeriesView:
+    """The numbers of one series."""
+    mine = [r for r in results.records if r.series == series.label]
+    records = [r for r in mine if r.benchmark == s.GRADIENTS and r.chunk_bytes is None]
+    visits = pool([x for x in results.rounds if x.series == series.label])
+    base = reference(records, baseline)
+    speedups = {r: speedup(r, b, visits.get((r.series, *r.size), [])) for r in records
+                if (b := base_for(r, base)) is not None and r is not b}
+    limits = {r: x for r in records if (x := times_limit(r, series, visits.get((r.series, *r.size), [])))}
+    scaling = [r for r in mine if r.benchmark == s.SCALING]
+    return SeriesView(
+        series=series, baseline=baseline, records=records, speedups=speedups, limits=limits,
+        headline_size=headline_size(records), splits=splits(records, speedups), efficiencies=efficiencies(scaling),
+        scaling=scaling, generated=[r for r in mine if r.benchmark == s.SCALING_GENERATED],
+        other=[r for r in mine if r.benchmark in (s.TRAIN, s.PREPARE)],
+        history=[r for r in results.history if r.series == series.label],
+        failures=series.run.failed + failures, noise_flags=noise_flags(series))
 
 
-def headline_sentence(records: list[Record], baseline: str) -> str:
-    """The result in one plain paragraph, or why there is none."""
-    size, found = headline(records, baseline)
-    others = [s for s in found if s.record is not s.base]
-    if not others:
-        return (f"No speedup can be stated: no size has both {baseline} and another implementation measured "
-                f"(choose another baseline with --baseline).")
-    best, n, m = others[0], *size
-    ran = {s.record.implementation for s in found}
-    where = ("the largest size every implementation ran" if len(ran) == len(implementations(records))
-             else f"the largest size where most implementations ran: {', '.join(sorted(ran))}")
-    rest = "; ".join(f"{label(variant_key(s.record), records)} {format_ratio(s.ratio)}" for s in others[1:])
-    return (f"At n = {n:,} features and m = {m:,} examples ({where}), "
-            f"**{label(variant_key(best.record), records)} computes one gradient in "
-            f"{format_time(best.record.median)}, {format_ratio(best.ratio)} faster than {baseline}** "
-            f"({format_time(best.base.median)}). " + (f"The others against {baseline}: {rest}." if rest else ""))
+def analyse(results: Results, baseline: str | None = None, failures: list[dict] | None = None) -> View:
+    """The View of results against baseline (default: the run record's baseline role).
+
+    failures: cases the sweep saw fail that the run record does not hold ({"case", "message"[, "cause"]}),
+    attributed to the first series.
+    """
+    baseline = baseline or default_baseline(results)
+    extra = [Failure(str(f["case"]), str(f.get("cause", "error")), str(f.get("message", ""))) for f in failures or []]
+    views = []
+    for i, series in enumerate(results.series.values()):
+        known = {f.case for f in series.run.failed}
+        views.append(analyse_series(results, series, baseline, [f for f in extra if f.case not in known] if i == 0
+                                    else []))
+    return View(baseline, views)
+
+
+# --- for reports/cli.py's own write_report until it imports reports.render.write_report (delete then) ----
+
+
+def gradients(results: Results) -> Results:
+    """Passes results through: cli.py calls headline(gradients(results), baseline)."""
+    return results
+
+
+def headline(results: Results, baseline: str) -> tuple[tuple | None, list[Ratio]]:
+    """The main series' headline size and speedups there."""
+    view = analyse(results, baseline).main
+    return view.headline_size, view.headline()
+
+format_time, format_ratio = fmt.time, fmt.ratio

@@ -1,29 +1,45 @@
-"""The Markdown report: headline, machine, times with spread, speedups, skips, the figures embedded."""
+"""The Markdown report: prose and tables over the View (derive.analyse); no arithmetic on timings here."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reports import derive
+from reports import derive, fmt
+from reports import schema as s
+from reports.derive import Ratio, SeriesView, View
 from reports.load import Record, Results
 
-DRIFT_WARN = 0.15  # a start-to-end change of the read bandwidth worth a warning in the report
-
 FIGURE_TEXT = {
-    "headline": "Speedup of every implementation at the headline size (log scale; 1 = as fast as the baseline).",
+    "headline": "Speedup of every implementation at the headline size (log scale; 1 = as fast as the baseline); "
+                "error bars: 95% interval of the per-round ratios (none where the timings were not interleaved).",
     "time_vs_m": "Median time per gradient against m, one panel per n; bars show the interquartile range.",
     "time_vs_n": "Median time per gradient against n at the headline m.",
-    "speedup_heatmap": "Speedup over the baseline on the (m, n) grid; grey cells were not measured on both sides.",
-    "roofline": "Bytes of X divided by the median time, against the size of X; the dotted line is the "
-                "machine's measured streaming-read bandwidth, a limit for any gradient that reads X once "
-                "from main memory (a GPU column reads its own memory and is not bound by it).",
+    "speedup_heatmap": "Speedup over the baseline on the (m, n) grid, with its 95% interval under it (≈1: the "
+                       "interval contains 1); grey cells were not measured on both sides.",
+    "roofline": "Bytes of X divided by the median time, against the size of X. Each labelled horizontal line is "
+                "the read bandwidth measured for one memory level (L2, L3, DRAM) with that panel's thread count: "
+                "a ceiling for a gradient whose X fits in that level (a GPU column reads its own memory and is "
+                "not bound by them).",
     "threads": "Speedup from vectorization (one thread, against the baseline) and from cores "
                "(the same implementation on all cores against one).",
-    "scaling": "Dask on 1 and 2 worker processes at two chunk caps: time per gradient (left; dotted lines: "
-               "NumPy on one machine) and efficiency = NumPy time / Dask time (right; above 1, Dask is faster).",
     "history": "asv results: median time per gradient at the headline size for each benchmarked commit.",
 }
+
+
+def scaling_text(v: SeriesView) -> str:
+    """The scaling figure's caption, its facts taken from the measured records (never retyped)."""
+    workers = sorted({e.record.workers for e in v.efficiencies})
+    caps = sorted({e.record.chunk_bytes for e in v.efficiencies})
+    base = v.efficiencies[0].base.implementation
+    return (f"Dask on {fmt.words(workers)} worker processes at {len(caps)} chunk cap{'s' if len(caps) > 1 else ''} "
+            f"({', '.join(fmt.nbytes(c) for c in caps)}): time per gradient (left; dotted lines: {base} on one "
+            f"machine) and efficiency = {base} time / Dask time (right; above 1, Dask is faster).")
+
+
+def figure_text(name: str, v: SeriesView) -> str:
+    return scaling_text(v) if name == "scaling" else FIGURE_TEXT[name]
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
@@ -34,146 +50,265 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 
 def spread(r: Record) -> tuple[str, str]:
     """IQR and min–max of a record as text."""
-    iqr = f"{derive.format_time(r.q1)} – {derive.format_time(r.q3)}" if r.q1 is not None else "–"
-    span = f"{derive.format_time(r.min)} – {derive.format_time(r.max)}" if r.min is not None else "–"
+    iqr = f"{fmt.time(r.q1)} – {fmt.time(r.q3)}" if r.q1 is not None else "–"
+    span = f"{fmt.time(r.min)} – {fmt.time(r.max)}" if r.min is not None else "–"
     return iqr, span
 
 
-def times_table(results: Results, baseline: str) -> str:
-    """Every gradient record: median, spread, rounds, bandwidth columns when known, speedup."""
-    records = derive.gradients(results)
-    ratio = {id(s.record): s.ratio for s in derive.speedups(records, baseline)}
-    gbs = derive.bandwidth(results)
-    header = ["implementation", "dtype", "threads", "n", "m", "median", "IQR (q1 – q3)", "min – max", "rounds"]
-    header += ["GB/s", "× one-read limit"] if gbs else []
-    rows = []
-    for r in sorted(records, key=lambda r: (r.n, r.m, derive.variants(records).index(derive.variant_key(r)))):
-        row = [r.implementation, r.dtype, str(r.threads), f"{r.n:,}", f"{r.m:,}", derive.format_time(r.median),
-               *spread(r), str(r.rounds or "–")]
-        if gbs:
-            # The limit is the host's: a column reading X from GPU memory gets GB/s but no ratio.
-            limit = f"{derive.times_limit(r, gbs):.3g}" if r.memory == "host" else "– (GPU memory)"
-            row += [f"{derive.achieved_gbs(r):.3g}", limit]
-        rows.append(row + [derive.format_ratio(ratio.get(id(r)))])
-    return table(header + [f"speedup over {baseline}"], rows)
+def footnoted(text: str) -> str:
+    """A table followed by the meaning of its '*' marks, when it has any."""
+    return f"{text}\n\n{fmt.FOOTNOTE}" if f"{fmt.NOT_PAIRED} |" in text or f"{fmt.NOT_PAIRED} (" in text else text
 
 
-def speedup_table(results: Results, baseline: str) -> str:
-    """Speedups over the baseline: a row per (n, m), a column per variant; '–' where not both measured."""
-    records = derive.gradients(results)
-    found = {(derive.variant_key(s.record), s.record.n, s.record.m): s.ratio
-             for s in derive.speedups(records, baseline)}
-    keys = derive.variants(records)
-    rows = [[f"{n:,}", f"{m:,}"] + [derive.format_ratio(found.get((k, n, m))) for k in keys]
-            for n, m in derive.sizes(records)]
-    return table(["n", "m"] + [derive.label(k, records) for k in keys], rows)
+def varies(records: list[Record], attr: str) -> bool:
+    return len({getattr(r, attr) for r in records}) > 1
 
 
-def splits_table(results: Results, baseline: str) -> str:
-    """Vectorization and core speedups per implementation and size."""
-    rows = [[s.implementation, s.dtype, f"{s.n:,}", f"{s.m:,}", str(s.threads),
-             derive.format_ratio(s.vectorization), derive.format_ratio(s.cores),
-             derive.format_ratio(s.vectorization * s.cores if s.vectorization else None)]
-            for s in derive.splits(derive.gradients(results), baseline)]
-    return table(["implementation", "dtype", "n", "m", "t", f"vectorization (vs {baseline}, 1 thread)",
-                  "cores (t vs 1 thread)", "both"], rows) if rows else ""
+def limit_cell(v: SeriesView, r: Record) -> str:
+    """× limit with its interval and level; why there is none for a GPU column."""
+    if r.memory != s.HOST:
+        return "– (GPU memory)"
+    x = v.limits.get(r)
+    return "–" if x is None else f"{fmt.interval(x, sign='', compact=True)} ({x.level})"
 
 
-def scaling_section(results: Results) -> str:
-    """Dask against NumPy on one machine: the crossover sentence and a row per (n, m, chunk cap, workers)."""
-    records = derive.scaling(results)
-    found = derive.efficiencies(records)
+def below_ceiling_note(v: SeriesView) -> str:
+    """Why a × limit below 1 is possible at all: the ceiling it was judged against was measured too low."""
+    found = v.below_ceiling
     if not found:
         return ""
-    rows = [[f"{e.record.n:,}", f"{e.record.m:,}", derive.format_bytes(e.record.chunk_bytes), str(e.record.chunks),
-             str(e.record.workers), derive.format_time(e.record.median),
-             f"{derive.format_time(e.base.median)} (t={e.base.threads})", f"{e.ratio:.2f}"] for e in found]
-    text = [derive.crossover_sentence(records),
+    cases = ", ".join(f"{x.record.implementation} n={x.record.n:,} m={x.record.m:,} t={x.record.threads} ({x.level})"
+                      for x in found[:4]) + (f" and {len(found) - 4} more" if len(found) > 4 else "")
+    return (f"**{len(found)} × limit ratio(s) sit below 1 beyond their interval** ({cases}): no gradient can read X "
+            "faster than its memory level delivers, so that level's ceiling was measured too low for them "
+            "(the probe's working set or thread placement differs from the gradient's).")
+
+
+def times_table(v: SeriesView) -> str:
+    """Every gradient record: median, spread, rounds, GB/s and × limit where known, speedup."""
+    records = v.records
+    layouts = varies(records, "layout")
+    header = ["implementation", *(["layout"] if layouts else []), "dtype", "threads", "n", "m", "median",
+              "IQR (q1 – q3)", "min – max", "samples", "GB/s", "× one-read limit (level)", f"speedup over {v.baseline}",
+              "interleaved rounds"]
+    order = derive.variants(records)
+    rows = []
+    for r in sorted(records, key=lambda r: (r.n, r.m, order.index(derive.variant_key(r)))):
+        speed = v.speedups.get(r)
+        rows.append([r.implementation, *([r.layout] if layouts else []), r.dtype, str(r.threads), f"{r.n:,}",
+                     f"{r.m:,}", fmt.time(r.median), *spread(r), str(r.rounds or "–"),
+                     f"{r.bytes_x / r.median / 1e9:.3g}" if r.bytes_x else "–", limit_cell(v, r),
+                     fmt.interval(speed, compact=True) if speed else
+                     ("baseline" if r.implementation == v.baseline else "–"), str(derive.rounds_used(v, r))])
+    return footnoted(table(header, rows))
+
+
+def speedup_table(v: SeriesView) -> str:
+    """Speedups over the baseline: a row per (n, m[, layout]), a column per variant; '–' where not both measured."""
+    found = {(derive.variant_key(x.record), x.record.n, x.record.m): x for x in v.speedups.values()}
+    keys = [k for k in derive.variants(v.records) if any(k == key for key, _, _ in found)]
+    rows = [[f"{n:,}", f"{m:,}"] + [fmt.interval(found.get((k, n, m)), compact=True) for k in keys]
+            for n, m in derive.sizes(v.records)]
+    return footnoted(table(["n", "m"] + [derive.label(k, v.records) for k in keys], rows))
+
+
+def splits_table(v: SeriesView) -> str:
+    """Vectorization and core speedups per implementation and size."""
+    rows = [[x.record.implementation, x.record.layout, x.record.dtype, f"{x.record.n:,}", f"{x.record.m:,}",
+             str(x.record.threads), fmt.interval(x.vectorization, compact=True),
+             fmt.interval(x.cores, compact=True), fmt.ratio(x.both)] for x in v.splits]
+    return footnoted(table(["implementation", "layout", "dtype", "n", "m", "t", f"vectorization (vs {v.baseline}, 1 thread)",
+                  "cores (t vs 1 thread)", "both"], rows)) if rows else ""
+
+
+def crossover_sentence(found: list[Ratio], records: list[Record]) -> str:
+    """The smallest m at which Dask on its most workers matches the one-machine reference, or that it never does."""
+    if not found:
+        return "No Dask scaling result has a one-machine reference at the same size."
+    workers = max(e.record.workers for e in found)
+    mine = [e for e in found if e.record.workers == workers]
+    base = mine[0].base.implementation
+    threads = fmt.words(sorted({r.threads for r in records if r.chunk_bytes is None}))
+    wins = sorted((e.record.m, e.record.n, -e.median, e.record.chunk_bytes) for e in mine if e.median >= 1)
+    if wins:
+        m, n, ratio, cap = wins[0]
+        return (f"With {workers} workers, Dask first matches {base} on one machine (best of {threads} threads) "
+                f"at **m = {m:,}** (n = {n:,}, {fmt.nbytes(cap)} chunks: efficiency {-ratio:.2f}, a ratio of "
+                f"medians {fmt.NOT_INTERLEAVED}); at every smaller m measured it is slower.")
+    best = max(mine, key=lambda e: e.median)
+    return (f"With {workers} workers, Dask **never matches** {base} on one machine (best of {threads} threads) "
+            f"in the measured range (m up to {max(e.record.m for e in mine):,}); its best efficiency is "
+            f"{best.median:.2f} at n = {best.record.n:,}, m = {best.record.m:,}, "
+            f"{fmt.nbytes(best.record.chunk_bytes)} chunks {fmt.NOT_INTERLEAVED}.")
+
+
+def scaling_section(v: SeriesView) -> str:
+    """Dask against NumPy on one machine: the crossover sentence and a row per (n, m, chunk cap, workers)."""
+    if not v.efficiencies:
+        return ""
+    rows = [[f"{e.record.n:,}", f"{e.record.m:,}", fmt.nbytes(e.record.chunk_bytes), str(e.record.chunks),
+             str(e.record.workers), fmt.time(e.record.median), f"{fmt.time(e.base.median)} (t={e.base.threads})",
+             f"{e.median:.2f}"] for e in v.efficiencies]
+    text = [crossover_sentence(v.efficiencies, v.scaling),
             table(["n", "m", "chunk cap", "chunks", "workers", "dask median", "numpy median (threads)", "efficiency"],
                   rows)]
     text += [f"Generated on the workers (X of {r.bytes_x / 1e9:.3g} GB never on the client): n = {r.n:,}, "
-             f"m = {r.m:,}, {r.chunks} chunks, {r.workers} workers: {derive.format_time(r.median)} per gradient."
-             for r in results.records if r.benchmark == "scaling_generated"]
+             f"m = {r.m:,}, {r.chunks} chunks, {r.workers} workers: {fmt.time(r.median)} per gradient."
+             for r in v.generated]
     return "\n\n".join(text)
 
 
-def machine_section(results: Results) -> str:
-    """Machine and environment as a bullet list (pytest-benchmark's logreg block, else asv's machine)."""
-    info = derive.logreg_info(results)
-    lines = [f"- Machine: {derive.machine_caption(results)}"]
-    lines += [f"- BLAS: {b.get('internal_api')} {b.get('version')}, {b.get('num_threads')} threads, "
-              f"threading layer {b.get('threading_layer')}" for b in info.get("blas") or []]
-    if "numba_threads" in info:
-        lines.append(f"- Numba threads: {info['numba_threads']}")
-    versions = ", ".join(f"{k} {v}" for k, v in (info.get("versions") or {}).items())
-    if versions:
-        lines.append(f"- Versions: {versions}")
-    gbs = derive.bandwidth(results)
-    if gbs:
-        by_threads = ", ".join(f"{derive.threads_label(t)}: {v:.3g}"
-                               for t, v in sorted(derive.bandwidth_by_threads(results).items()))
-        suffix = f" ({by_threads})" if by_threads else ""
-        lines.append(f"- Measured streaming-read bandwidth: {gbs:.3g} GB/s{suffix}")
-    drift = derive.bandwidth_drift(results)
-    if drift is not None:
-        lines.append(f"- Read bandwidth changed by {drift:.0%} between the run's start and end"
-                     + (f". **More than {DRIFT_WARN:.0%}: the machine was not steady (other load?), so the "
-                        "× one-read-limit ratios are uncertain by about that much;** `python -m benchmarks.roofline` "
-                        "measures them interleaved with the probe." if drift > DRIFT_WARN else
-                        " (the larger reading is the limit)."))
-    lines.append("- Inputs: " + ", ".join(f"`{s}`" for s in results.sources))
+def headline_sentence(v: SeriesView) -> str:
+    """The result in one plain paragraph, with intervals, or why there is none."""
+    found = v.headline()
+    if not v.records:
+        return "These results hold no single-machine gradient timings (a scaling run); see Dask scaling below."
+    if not found:
+        return (f"No speedup can be stated: no size has both {v.baseline} and another implementation measured "
+                f"(choose another baseline with --baseline).")
+    best, (n, m, layout) = found[0], v.headline_size
+    ran = {x.record.implementation for x in found} | {v.baseline}
+    where = ("the largest size every implementation ran" if ran >= set(derive.implementations(v.records))
+             else f"the largest size where most implementations ran: {', '.join(sorted(ran))}")
+    shape = f", {layout} layout" if varies(v.records, "layout") else ""
+    verdict = (f"with {fmt.NO_DIFFERENCE} from {v.baseline}" if best.interval and not best.detectable
+               else f"{fmt.interval(best)} faster than {v.baseline}")
+    rest = "; ".join(f"{v.label_of(x.record)} {fmt.interval(x, compact=True)}" for x in found[1:])
+    rest += f" ({fmt.FOOTNOTE})" if any(x.interval is None for x in found[1:]) else ""
+    return (f"At n = {n:,} features and m = {m:,} examples{shape} ({where}), "
+            f"**{v.label_of(best.record)} computes one gradient in {fmt.time(best.record.median)}, {verdict}** "
+            f"({fmt.time(best.base.median)}). " + (f"The others against {v.baseline}: {rest}." if rest else "")
+            ).rstrip()
+
+
+def grid_line(v: SeriesView) -> str | None:
+    """The grid facts the run recorded about itself, as recorded."""
+    facts = v.run.grid
+    return "- Grid (as the run recorded it): " + "; ".join(f"{k} {json.dumps(x)}" for k, x in facts.items()) \
+        if facts else None
+
+
+def bandwidth_line(v: SeriesView) -> str | None:
+    """The ceilings the run measured, per level and thread count."""
+    levels = v.run.bandwidth
+    if not levels:
+        return None
+    parts = [f"{level} " + ", ".join(f"{fmt.threads(t)} {gbs:.3g}" for t, gbs in sorted(levels[level].items()))
+             for level in s.LEVELS if level in levels]
+    note = "" if v.levels_recorded else " (these results do not name each timing's level: DRAM is assumed)"
+    return f"- Read bandwidth ceilings, GB/s: {'; '.join(parts)}{note}"
+
+
+def noise_line(v: SeriesView) -> str | None:
+    """One line about the noise record, with a warning when a field is above its threshold."""
+    noise = v.run.noise
+    if noise is None:
+        return None
+    parts = []
+    if noise.steal_fraction is not None:
+        parts.append(f"CPU steal {noise.steal_fraction:.1%}")
+    if noise.load_average:
+        parts.append(f"load {' → '.join(f'{x:.2f}' for x in noise.load_average)} "
+                     f"({v.series.machine.cores or '?'} cores)")
+    if noise.probe_drift is not None:
+        parts.append(f"DRAM probe drift {noise.probe_drift:.0%}")
+    line = f"- Noise during the run: {', '.join(parts) or 'not measured'}."
+    if v.noise_flags:
+        line += (f" **High ({', '.join(v.noise_flags)}): the machine was not quiet, so medians and ratios of "
+                 "medians may be off by as much as the drift; ratios with an interval were formed within "
+                 "rounds, and the interval's width shows how much the rounds disagreed.**")
+    return line
+
+
+def first_call_line(v: SeriesView) -> str | None:
+    """First-call seconds per JIT implementation, and whether it compiled or loaded its cache."""
+    calls = v.run.first_call
+    if not calls:
+        return None
+    kind = {"miss": "cold compile", "hit": "cache load", None: "cache state unknown"}
+    return "- First call (JIT): " + ", ".join(f"{name} {fmt.time(c.seconds)} ({kind[c.cache]})"
+                                                 for name, c in calls.items()) + "."
+
+
+def machine_section(v: SeriesView) -> str:
+    """Machine and environment as a bullet list."""
+    m = v.series.machine
+    lines = [f"- Machine: {fmt.caption(v.series)}"]
+    if m.versions:
+        lines.append(f"- Versions: {', '.join(f'{k} {x}' for k, x in m.versions.items())}")
+    lines += [line for line in (grid_line(v), bandwidth_line(v), noise_line(v), first_call_line(v)) if line]
+    lines.append(f"- Input: `{v.series.source}`")
     return "\n".join(lines)
 
 
-def other_table(results: Results) -> str:
+def missing_section(v: SeriesView) -> str:
+    """Interrupted run, unavailable implementations, failed cases, skipped cases grouped by reason."""
+    lines = ["- **The run was interrupted: this is a partial report of the cases that finished.**"] \
+        if v.run.interrupted else []
+    lines += [f"- **{name}**: not available here: {reason}" for name, reason in v.run.unavailable.items()]
+    lines += [f"- **failed ({f.cause})**: `{f.case}`: {f.message}" for f in v.failures]
+    by_reason: dict[str, list[str]] = {}
+    for x in v.run.skipped:
+        case = " ".join(str(p) for p in (x.benchmark, x.implementation, x.n and f"n={x.n}", x.m and f"m={x.m}",
+                                          x.layout, x.dtype, x.threads and f"t={x.threads}") if p)
+        by_reason.setdefault(x.reason, []).append(case or "?")
+    for reason, cases in by_reason.items():
+        shown = ", ".join(cases[:4]) + (f" and {len(cases) - 4} more" if len(cases) > 4 else "")
+        lines.append(f"- skipped ({len(cases)}): {reason} — {shown}")
+    if not v.records and not v.scaling and not v.other:
+        lines.append("- No case of this input finished: there are no results to report.")
+    return "\n".join(lines) or "Every case of the profile ran."
+
+
+def other_table(v: SeriesView) -> str:
     """Train and prepare records (not per-gradient), if any."""
-    rows = [[r.benchmark, r.implementation, f"{r.n:,}", f"{r.m:,}", derive.format_time(r.median), *spread(r)]
-            for r in results.records if r.benchmark in ("train", "prepare")]
+    rows = [[r.benchmark, r.implementation, f"{r.n:,}", f"{r.m:,}", fmt.time(r.median), *spread(r)]
+            for r in v.other]
     return table(["benchmark", "implementation", "n", "m", "median", "IQR (q1 – q3)", "min – max"], rows) \
         if rows else ""
 
 
-def missing_section(results: Results, failures: list[dict]) -> str:
-    """Unavailable implementations, failed cases, and skipped cases grouped by reason."""
-    lines = [f"- **{name}**: not available here: {reason}" for name, reason in results.unavailable.items()]
-    lines += [f"- **failed**: `{f['case']}`: {f['message']}" for f in failures]
-    by_reason: dict[str, list[str]] = {}
-    for s in results.skipped:
-        case = (f"{s.get('benchmark', '?')} {s.get('implementation', '?')} n={s.get('n')} m={s.get('m')} "
-                f"{s.get('dtype', '')} t={s.get('threads', '?')}")
-        by_reason.setdefault(str(s.get("reason", "?")), []).append(case)
-    for reason, cases in by_reason.items():
-        shown = ", ".join(cases[:4]) + (f" and {len(cases) - 4} more" if len(cases) > 4 else "")
-        lines.append(f"- skipped ({len(cases)}): {reason} — {shown}")
-    return "\n".join(lines) or "Every case of the profile ran."
-
-
-def figures_section(figures: dict[str, Path]) -> str:
+def figures_section(v: SeriesView, figures: dict[str, Path]) -> str:
     """Each figure embedded (relative path) with what it shows."""
-    return "\n\n".join(f"![{name}]({path.name})\n\n*{FIGURE_TEXT[name]}*" for name, path in figures.items())
+    return "\n\n".join(f"![{name}]({path.name})\n\n*{figure_text(name, v)}*" for name, path in figures.items())
 
 
-def report(results: Results, figures: dict[str, Path], baseline: str, failures: list[dict] | None = None) -> str:
-    """The whole report as Markdown text."""
-    records = derive.gradients(results)
+def series_sections(v: SeriesView, figures: dict[str, Path], suffix: str) -> list[str]:
+    """Headline, machine, what was not measured, tables and figures of one series."""
+    parts = [f"## Headline{suffix}", headline_sentence(v), f"## Machine and environment{suffix}", machine_section(v),
+             f"## Not measured{suffix}", missing_section(v)]
+    if v.records:
+        parts += [f"## Speedup over {v.baseline}{suffix}", speedup_table(v),
+                  f"## Times per gradient{suffix}", "\n\n".join(x for x in (times_table(v), below_ceiling_note(v)) if x)]
+    for title, body in ((f"## Vectorization versus cores{suffix}", splits_table(v)),
+                        (f"## Dask scaling{suffix}", scaling_section(v)),
+                        (f"## Training and preparation{suffix}", other_table(v)),
+                        (f"## Figures{suffix}", figures_section(v, figures))):
+        parts += [title, body] if body else []
+    return parts
+
+
+def render(view: View, figures: dict[str, dict[str, Path]]) -> str:
+    """The whole report as Markdown text; figures: {series label: {figure name: path}}."""
+    several = len(view.series) > 1
     parts = [
         "# Logistic-regression gradient: benchmark report",
-        f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Times are per call, in seconds unless marked; "
-        f"speedup = {baseline}'s median time / the implementation's median time at the same (n, m), "
-        "shown only where both were measured.",
-        "## Headline", derive.headline_sentence(records, baseline) if records else
-        "These results hold no single-machine gradient timings (a scaling run); see Dask scaling below.",
-        "## Machine and environment", machine_section(results),
-        "## Not measured", missing_section(results, failures or []),
+        f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Times are per call. Speedup = {view.baseline}'s time / "
+        "the implementation's time at the same (n, m), shown only where both were measured. Where the run timed "
+        "a size's implementations in interleaved rounds, each ratio is the median of the per-round ratios with "
+        f"its 95% interval in brackets ({fmt.NO_DIFFERENCE}: the interval contains 1); elsewhere it is the ratio "
+        f"of two medians, marked {fmt.NOT_INTERLEAVED}. Times shown are pytest-benchmark's medians (its samples); "
+        "a paired ratio comes from the rounds, so it need not equal the ratio of two times shown."
+        + (" **Each input below is reported on its own: no ratio is formed across inputs.**" if several else ""),
     ]
-    if records:
-        parts += [f"## Speedup over {baseline}", speedup_table(results, baseline),
-                  "## Times per gradient", times_table(results, baseline)]
-    if splits := splits_table(results, baseline):
-        parts += ["## Vectorization versus cores", splits]
-    if scaling := scaling_section(results):
-        parts += ["## Dask scaling", scaling]
-    if other := other_table(results):
-        parts += ["## Training and preparation", other]
-    parts += ["## Figures", figures_section(figures)]
+    for v in view.series:
+        parts += series_sections(v, figures.get(v.label, {}), f" — {v.label}" if several else "")
     return "\n\n".join(parts) + "\n"
+
+
+def report(results: Results, figures: dict, baseline: str, failures: list[dict] | None = None) -> str:
+    """The whole report from results (reports/cli.py's entry until it calls reports.render)."""
+    view = derive.analyse(results, baseline, failures)
+    by_series = figures if all(isinstance(x, dict) for x in figures.values()) and figures else \
+        {view.main.label: figures}
+    return render(view, by_series)

@@ -1,17 +1,28 @@
-"""The report: recorded results in, figures and Markdown out; bad input gets a one-line error."""
+"""The report: recorded results in, one derived View, figures, Markdown and summary.json out."""
 
 import json
+import math
 from pathlib import Path
 
 import pytest
 from matplotlib import image as mpimg
 
-from reports import cli, derive, figures, markdown
-from reports.load import ReportInputError, load
+from reports import cli, derive, figures, fmt, markdown, render, summary
+from reports import schema as s
+from reports.load import Machine, Record, ReportInputError, Results, Rounds, Run, Series, check_baseline, load
+from reports.stats import median_interval
 
 DATA = Path(__file__).parent / "data"
-PYTEST_JSON = DATA / "pytest-benchmark.json"
+PYTEST_JSON = DATA / "pytest-benchmark.json"  # schema 1 (no rounds, no levels)
+NEW_JSON = DATA / "pytest-benchmark-new.json"  # schema 2, with rounds (see data/README.md)
 ASV_DIR = DATA / "asv-results"
+SCALING_JSON = DATA / "pytest-benchmark-scaling.json"
+needs_new = pytest.mark.skipif(not NEW_JSON.exists(), reason="the schema-2 sample is not recorded yet")
+
+
+def main_view(files, baseline="double_loop", asv=None) -> derive.SeriesView:
+    """The View of the first input."""
+    return derive.analyse(load(files, asv), baseline).series[0]
 
 
 def raw_gradients() -> list[dict]:
@@ -29,11 +40,11 @@ def expected_speedups(baseline: str = "double_loop") -> dict[tuple, float]:
             for e in entries if (e["extra_info"]["n"], e["extra_info"]["m"]) in base}
 
 
-def with_changes(tmp_path: Path, change) -> Path:
-    """A copy of the recorded JSON after change(data) (to add fields a later benchmark version writes)."""
-    data = json.loads(PYTEST_JSON.read_text())
+def with_changes(tmp_path: Path, change, source: Path = PYTEST_JSON) -> Path:
+    """A copy of a recorded JSON after change(data) (to add fields a later benchmark version writes)."""
+    data = json.loads(source.read_text())
     change(data)
-    path = tmp_path / "changed.json"
+    path = tmp_path / f"changed-{source.name}"
     path.write_text(json.dumps(data))
     return path
 
@@ -45,12 +56,177 @@ def draw(argv: list[str], out: Path, capsys) -> tuple[int, Path | None, str]:
     return code, (runs[-1] if runs else None), capsys.readouterr().err
 
 
+def write(results, tmp_path: Path, baseline="double_loop", failures=()) -> Path:
+    """render.write_report into a fresh folder; return the folder."""
+    run = tmp_path / "run"
+    run.mkdir()
+    render.write_report(results, run, baseline, list(failures))
+    return run
+
+
 def assert_picture(path: Path) -> None:
     """A real PNG with content: more than a few KB and pixels that vary."""
     assert path.stat().st_size > 10_000, path
     pixels = mpimg.imread(path)
     assert pixels.shape[0] > 200 and pixels.shape[1] > 300
     assert pixels[..., :3].std() > 0.05, f"{path.name} is nearly blank"
+
+
+# --- known inputs: the View's interval arithmetic and level choice ------------------------------------
+
+
+def known_series(levels: dict) -> Series:
+    return Series("known", "known.json", Machine(cores=2), Run(bandwidth=levels))
+
+
+def known_record(name: str, median: float, level: str | None = s.DRAM, bytes_x: int = 8_000_000) -> Record:
+    return Record(benchmark=s.GRADIENTS, implementation=name, n=1000, m=1000, dtype="float64", threads=1,
+                  bytes_x=bytes_x, median=median, level=level, series="known")
+
+
+def known_rounds(seconds: dict, probe=None, visit=0, level=s.DRAM) -> Rounds:
+    return Rounds(n=1000, m=1000, layout=s.LECTURE, dtype="float64", threads=1, bytes_x=8_000_000, level=level,
+                  visit=visit, seconds=seconds, calls=dict.fromkeys(seconds, 1), probe_gbs=probe, series="known")
+
+
+def test_speedup_is_the_median_of_per_round_ratios_pooled_over_visits():
+    """Two visits of 5 rounds: the 10 ratios base/impl give the median and order-statistic interval x(2), x(9)."""
+    base = [2.0, 2.2, 1.8, 2.0, 2.4]
+    fast = [1.0, 1.0, 1.0, 1.0, 1.0]
+    later_base, later_fast = [3.0, 2.0, 2.0, 2.0, 2.0], [1.0, 2.0, 1.0, 1.0, 0.5]
+    results = Results(records=[known_record("double_loop", 2.0), known_record("numpy", 1.0)],
+                      rounds=[known_rounds({"double_loop": base, "numpy": fast}),
+                              known_rounds({"double_loop": later_base, "numpy": later_fast}, visit=1)],
+                      series={"known": known_series({})})
+    view = derive.analyse(results, "double_loop").series[0]
+    (x,) = view.speedups.values()
+    ratios = sorted([b / f for b, f in zip(base + later_base, fast + later_fast, strict=True)])
+    # for 10 values the 95% interval is [x(2), x(9)]: P(Binomial(10, ½) ≤ 1) = 11/1024 ≤ 2.5% < 56/1024
+    assert ratios == [1.0, 1.8, 2.0, 2.0, 2.0, 2.0, 2.2, 2.4, 3.0, 4.0]
+    assert (x.median, x.interval.lo, x.interval.hi, x.rounds) == (2.0, 1.8, 3.0, 10)
+    assert x.detectable and fmt.interval(x) == "×2 [1.8, 3]"
+
+
+def test_an_interval_containing_1_says_no_detectable_difference():
+    """Per-round ratios straddling 1 give 'no detectable difference', in the table cell too."""
+    base = [1.0, 1.1, 0.9, 1.05, 0.95, 1.0, 1.02, 0.98]
+    results = Results(records=[known_record("double_loop", 1.0), known_record("numpy", 1.0)],
+                      rounds=[known_rounds({"double_loop": base, "numpy": [1.0] * 8})],
+                      series={"known": known_series({})})
+    view = derive.analyse(results, "double_loop").series[0]
+    (x,) = view.speedups.values()
+    assert x.interval.contains(1.0) and not x.detectable
+    assert fmt.NO_DIFFERENCE in fmt.interval(x) and fmt.NO_DIFFERENCE in markdown.headline_sentence(view)
+
+
+def test_without_rounds_a_speedup_is_a_ratio_of_medians_marked_not_interleaved():
+    """No rounds: the ratio of medians, no interval, and the report says so."""
+    results = Results(records=[known_record("double_loop", 3.0), known_record("numpy", 1.5)],
+                      series={"known": known_series({})})
+    (x,) = derive.analyse(results, "double_loop").series[0].speedups.values()
+    assert (x.median, x.interval, x.rounds) == (2.0, None, 0)
+    assert fmt.interval(x) == f"×2 {fmt.NOT_INTERLEAVED}"
+
+
+@pytest.mark.parametrize("level", [s.L2, s.L3])
+def test_times_limit_uses_the_ceiling_of_the_level_x_fits_in(level):
+    """A cache-resident X is judged against that cache's read bandwidth at its thread count, per round."""
+    levels = {s.L2: {1: 100.0}, s.L3: {1: 50.0}, s.DRAM: {1: 10.0}}
+    seconds = [1e-3, 2e-3, 1.5e-3, 1e-3, 1.2e-3, 1.1e-3]
+    results = Results(records=[known_record("numpy", 1e-3, level)],
+                      rounds=[known_rounds({"numpy": seconds}, level=level)], series={"known": known_series(levels)})
+    x = derive.analyse(results, "numpy").series[0].limits[results.records[0]]
+    one_read = 8_000_000 / (levels[level][1] * 1e9)
+    expected = median_interval([t / one_read for t in seconds])
+    assert x.level == level and x.median == pytest.approx(expected.median)
+    assert (x.interval.lo, x.interval.hi) == pytest.approx((expected.lo, expected.hi))
+
+
+def test_dram_limit_uses_each_rounds_probe_reading():
+    """For X in DRAM the ceiling of round i is the probe read in round i, not the run's one reading."""
+    seconds, probe = [1e-3, 2e-3, 1e-3, 1e-3, 1e-3, 1e-3], [8.0, 4.0, 8.0, 8.0, 8.0, 8.0]
+    results = Results(records=[known_record("numpy", 1e-3)], rounds=[known_rounds({"numpy": seconds}, probe)],
+                      series={"known": known_series({s.DRAM: {1: 100.0}})})
+    x = derive.analyse(results, "numpy").series[0].limits[results.records[0]]
+    # each round: t / (8 MB / probe GB/s) = 1 in every round (the slow round had a slow probe)
+    assert (x.median, x.interval.lo, x.interval.hi, x.level) == (pytest.approx(1.0),) * 3 + (s.DRAM,)
+
+
+def test_gpu_resident_x_gets_no_host_limit():
+    """X in a GPU's memory is not bound by the host's ceilings: no × limit."""
+    r = Record(**{**known_record("cupy", 1e-4).__dict__, "memory": s.DEVICE})
+    results = Results(records=[r], series={"known": known_series({s.DRAM: {1: 10.0}})})
+    view = derive.analyse(results, "cupy").series[0]
+    assert r not in view.limits and markdown.limit_cell(view, r) == "– (GPU memory)"
+
+
+# --- the recorded schema-2 run ---------------------------------------------------------------------------
+
+
+def raw_rounds() -> list[dict]:
+    return [e["extra_info"] for e in json.loads(NEW_JSON.read_text())["benchmarks"]
+            if e["extra_info"].get(s.BENCHMARK) == s.ROUNDS]
+
+
+@needs_new
+def test_recorded_speedups_are_pooled_per_round_ratios_of_the_raw_file():
+    """Every paired speedup of the recorded run equals median_interval of the raw file's per-round ratios."""
+    view = main_view([NEW_JSON], baseline=None)
+    paired = [x for x in view.speedups.values() if x.interval is not None]
+    assert paired, "the recorded run has rounds with the baseline"
+    for x in paired:
+        size = (x.record.n, x.record.m, x.record.layout, x.record.dtype, x.record.threads)
+        values = [b / t for e in raw_rounds() if tuple(e[k] for k in s.SIZE_FIELDS) == size
+                  for b, t in zip(e[s.ROUND_SECONDS][view.baseline], e[s.ROUND_SECONDS][x.record.implementation],
+                                  strict=True)]
+        expected = median_interval(values)
+        assert (x.median, x.interval.lo, x.interval.hi, x.rounds) == (expected.median, expected.lo, expected.hi,
+                                                                      len(values))
+
+
+@needs_new
+def test_recorded_limits_are_judged_at_the_recorded_level():
+    """Each × limit names the level its record says X fits in."""
+    view = main_view([NEW_JSON], baseline=None)
+    assert view.limits and all(x.level == x.record.level for x in view.limits.values())
+
+
+@needs_new
+def test_summary_json_has_the_contracts_fields(tmp_path):
+    """summary.json: SUMMARY_FIELDS; a case per gradient record with SUMMARY_CASE_FIELDS; intervals as dicts."""
+    run = write(load([NEW_JSON]), tmp_path, baseline=None)
+    data = json.loads((run / s.SUMMARY_FILE).read_text(), parse_constant=lambda c: pytest.fail(c))
+    assert tuple(data) == s.SUMMARY_FIELDS and data["schema_version"] == s.SCHEMA_VERSION
+    assert set(data[s.NOISE]) == set(s.NOISE_FIELDS)
+    view = main_view([NEW_JSON], baseline=None)
+    assert len(data["cases"]) == len(view.records) > 0
+    for case in data["cases"]:
+        assert tuple(case) == s.SUMMARY_CASE_FIELDS
+        assert case[s.MEDIAN_SECONDS] > 0 and isinstance(case[s.ROUNDS_USED], int)
+        if case[s.SPEEDUP] is not None:
+            assert set(case[s.SPEEDUP]) == {"median", "lo", "hi"}
+            if case[s.ROUNDS_USED]:
+                assert case[s.SPEEDUP]["lo"] <= case[s.SPEEDUP]["median"] <= case[s.SPEEDUP]["hi"]
+        if case[s.TIMES_LIMIT] is not None:
+            assert set(case[s.TIMES_LIMIT]) == {"median", "lo", "hi", s.LEVEL}
+            assert case[s.TIMES_LIMIT][s.LEVEL] in s.LEVELS
+
+
+def test_summary_json_of_an_old_file_has_no_intervals(tmp_path):
+    """Without rounds, summary.json states ratios of medians with lo/hi null and 0 rounds."""
+    data = json.loads((write(load([PYTEST_JSON]), tmp_path) / s.SUMMARY_FILE).read_text())
+    assert tuple(data) == s.SUMMARY_FIELDS and data["baseline"] == "double_loop"
+    speedups = expected_speedups()
+    cases = {(c[s.IMPLEMENTATION], c[s.N], c[s.M], c[s.DTYPE], c[s.THREADS]): c for c in data["cases"]}
+    for e in raw_gradients():
+        i = e["extra_info"]
+        case = cases[(i["implementation"], i["n"], i["m"], i["dtype"], i["threads"])]
+        assert case[s.MEDIAN_SECONDS] == e["stats"]["median"] and case[s.ROUNDS_USED] == 0
+        if i["implementation"] != "double_loop":
+            assert case[s.SPEEDUP] == {"median": pytest.approx(speedups[e["name"]]), "lo": None, "hi": None}
+
+
+# --- older recorded files ---------------------------------------------------------------------------------
 
 
 def test_loader_reads_every_entry_of_the_recorded_run():
@@ -78,26 +254,29 @@ def test_asv_loader_matches_the_results_files():
 
 
 def test_times_table_holds_the_medians_and_speedups():
-    """Each gradient row shows the recorded median and baseline/median computed from the raw JSON."""
-    results = load([PYTEST_JSON])
-    table = markdown.times_table(results, "double_loop")
+    """Each gradient row shows the recorded median and baseline/median computed from the raw JSON, marked unpaired."""
+    view = main_view([PYTEST_JSON])
+    table = markdown.times_table(view)
     speedups = expected_speedups()
     for e in raw_gradients():
         i = e["extra_info"]
         row = (f"| {i['implementation']} | {i['dtype']} | {i['threads']} | {i['n']:,} | {i['m']:,} | "
-               f"{derive.format_time(e['stats']['median'])} |")
+               f"{fmt.time(e['stats']['median'])} |")
         line = next(line for line in table.splitlines() if line.startswith(row))
-        assert line.endswith(f"| {derive.format_ratio(speedups[e['name']])} |")
+        expected = "baseline" if i["implementation"] == "double_loop" else \
+            f"×{fmt.plain(speedups[e['name']])}{fmt.NOT_PAIRED}"
+        assert line.endswith(f"| {expected} | 0 |")  # 0 interleaved rounds: an old file
+    assert fmt.FOOTNOTE in table
 
 
 def test_headline_names_the_fastest_at_the_largest_common_size():
     """The headline paragraph states the biggest speedup at the largest size every implementation ran."""
-    records = derive.gradients(load([PYTEST_JSON]))
-    assert derive.headline_size(records) == (100, 1000)
+    view = main_view([PYTEST_JSON])
+    assert view.headline_size == (100, 1000, s.LECTURE)
     best = max((v, k) for k, v in expected_speedups().items() if "n100-m1000-" in k and "double_loop" not in k)
-    sentence = derive.headline_sentence(records, "double_loop")
+    sentence = markdown.headline_sentence(view)
     assert "n = 100 features and m = 1,000 examples" in sentence
-    assert f"{derive.format_ratio(best[0])} faster than double_loop" in sentence
+    assert f"×{fmt.plain(best[0])} {fmt.NOT_INTERLEAVED} faster than double_loop" in sentence
 
 
 def test_speedup_only_where_both_were_measured(tmp_path):
@@ -106,51 +285,72 @@ def test_speedup_only_where_both_were_measured(tmp_path):
         data["benchmarks"] = [e for e in data["benchmarks"] if not (
             e["extra_info"]["implementation"] == "double_loop" and e["name"].endswith("n10-m1000-float64-t1]"))]
 
-    records = derive.gradients(load([with_changes(tmp_path, drop)]))
-    found = derive.speedups(records, "double_loop")
-    assert found and all((s.record.n, s.record.m) != (10, 1000) for s in found)
-    grid = figures.speedup_grid([s for s in found if s.record.implementation == "numpy"], [10, 100], [100, 1000])
+    view = main_view([with_changes(tmp_path, drop)])
+    found = list(view.speedups.values())
+    assert found and all((x.record.n, x.record.m) != (10, 1000) for x in found)
+    grid = figures.speedup_grid([x for x in found if x.record.implementation == "numpy"], [10, 100], [100, 1000])
     assert grid[0, 1] != grid[0, 1]  # NaN: not measured on both sides
     assert (grid[[0, 1, 1], [0, 0, 1]] > 0).all()
-    table = markdown.speedup_table(load([with_changes(tmp_path, drop)]), "double_loop")
-    row = next(line for line in table.splitlines() if line.startswith("| 10 | 1,000 |"))
+    row = next(line for line in markdown.speedup_table(view).splitlines() if line.startswith("| 10 | 1,000 |"))
     assert set(row.strip("| ").split(" | ")[2:]) == {"–"}
 
 
 def test_draw_writes_every_figure_and_the_report(tmp_path, capsys):
-    """With bandwidth, two thread counts and asv history, all seven figures exist and are not blank."""
+    """With bandwidth, two thread counts and asv history, every figure exists and is not blank."""
     def add_bandwidth(data):
         data["machine_info"]["logreg"]["read_bandwidth_gbs"] = 12.5
 
-    code, run, _ = draw([str(with_changes(tmp_path, add_bandwidth)), "--asv", str(ASV_DIR)], tmp_path / "runs", capsys)
-    assert code == 0
-    for name in ("time_vs_m", "time_vs_n", "speedup_heatmap", "headline", "history", "roofline", "threads"):
+    results = load([with_changes(tmp_path, add_bandwidth)], ASV_DIR)
+    run = write(results, tmp_path)
+    for name in ("time_vs_m", "time_vs_n", "speedup_heatmap", "headline", "roofline", "threads"):
         assert_picture(run / f"{name}.png")
+    assert_picture(run / "history-1.png")  # the asv environment is its own series
     text = (run / "report.md").read_text()
-    assert "![roofline](roofline.png)" in text and "× one-read limit" in text
+    assert "![roofline](roofline.png)" in text and "× one-read limit (level)" in text
     e = raw_gradients()[0]
     gbs = e["extra_info"]["bytes_x"] / e["stats"]["median"] / 1e9
     limit = e["stats"]["median"] / (e["extra_info"]["bytes_x"] / 12.5e9)
-    assert f"| {gbs:.3g} | {limit:.3g} |" in text
+    assert f"| {gbs:.3g} | {fmt.plain(limit)}{fmt.NOT_PAIRED} (DRAM) |" in text
+    assert "DRAM is assumed" in text  # the old file does not name levels
 
 
-def test_unavailable_and_skipped_cases_are_named(tmp_path, capsys):
-    """An unavailable implementation and the skip reasons appear in the report, not silently dropped."""
-    def add_unavailable(data):
+def test_unavailable_failed_and_skipped_cases_are_named(tmp_path):
+    """Unavailable implementations, failed cases with their cause, and skip reasons appear in the report."""
+    def add(data):
         data["logreg"]["unavailable"] = {"torch": "torch is not installed"}
+        data["logreg"]["failed"] = [{"case": "bench::crash", "cause": "crash", "message": "signal 11"}]
 
-    code, run, _ = draw([str(with_changes(tmp_path, add_unavailable))], tmp_path / "runs", capsys)
-    text = (run / "report.md").read_text()
-    assert code == 0
+    text = (write(load([with_changes(tmp_path, add)]), tmp_path, failures=[{"case": "x::y", "message": "boom"}])
+            / "report.md").read_text()
     assert "**torch**: not available here: torch is not installed" in text
     assert "double_loop computes in float64 only" in text
+    assert "**failed (crash)**: `bench::crash`: signal 11" in text and "**failed (error)**: `x::y`: boom" in text
+    assert "Every case of the profile ran" not in text and "interrupted" not in text
+
+
+def test_an_interrupted_run_is_a_partial_report(tmp_path, capsys):
+    """The run record's interrupted flag is said plainly in the report and on the terminal."""
+    text = (write(load([with_changes(tmp_path, lambda d: d["logreg"].update(interrupted=True))]), tmp_path)
+            / "report.md").read_text()
+    assert "**The run was interrupted: this is a partial report" in text
+    assert "INTERRUPTED" in capsys.readouterr().out
+
+
+def test_a_run_that_finished_nothing_says_so(tmp_path):
+    """No benchmark entries but failures: the report says there are no results, never that every case ran."""
+    def nothing(d):
+        d["benchmarks"] = []
+        d["logreg"]["failed"] = [{"case": "bench::x", "cause": "timeout", "message": "300 s"}]
+
+    text = (write(load([with_changes(tmp_path, nothing)]), tmp_path) / "report.md").read_text()
+    assert "No case of this input finished" in text and "Every case of the profile ran" not in text
 
 
 @pytest.mark.parametrize("content, words", [
     ("not json {", "not valid JSON"),
     ('{"hello": 1}', "not a pytest-benchmark JSON file"),
     ('{"machine_info": {}, "benchmarks": [{"name": "test_x", "stats": {"median": 1}, "extra_info": {}}]}',
-     "lacks this suite's fields"),
+     "benchmarks[0].implementation"),
 ])
 def test_bad_input_exits_2_naming_the_file(tmp_path, capsys, content, words):
     """Malformed or foreign JSON: exit code 2, one line that names the file, and no run folder."""
@@ -165,6 +365,20 @@ def test_missing_asv_directory_is_a_clear_error(tmp_path):
     """An asv directory without results names itself."""
     with pytest.raises(ReportInputError, match=str(tmp_path)):
         load([], tmp_path)
+
+
+def test_baseline_is_checked_against_the_implementations():
+    """An unknown baseline raises ReportInputError listing the measured implementations; a known one passes."""
+    results = load([PYTEST_JSON])
+    assert check_baseline(results, "numpy") == "numpy"
+    with pytest.raises(ReportInputError, match="bogus.*double_loop, single_loop, numpy, numba"):
+        check_baseline(results, "bogus")
+
+
+def test_default_baseline_comes_from_the_run_records_roles(tmp_path):
+    """Without --baseline, speedups are measured against the run record's baseline role."""
+    path = with_changes(tmp_path, lambda d: d["logreg"].update(roles={s.BASELINE_ROLE: "single_loop"}))
+    assert derive.analyse(load([path])).baseline == "single_loop"
 
 
 def test_earlier_runs_are_never_overwritten(tmp_path, capsys):
@@ -194,7 +408,54 @@ def test_run_survives_a_failing_case_and_reports_it(tmp_path, capsys):
     assert "test_fails_on_purpose" in (run / "report.md").read_text()
 
 
-SCALING_JSON = DATA / "pytest-benchmark-scaling.json"
+# --- several inputs --------------------------------------------------------------------------------------
+
+
+def test_each_file_is_its_own_series_and_ratios_stay_within_it(tmp_path):
+    """The same file twice with one median changed: two series, each speedup formed within its own file."""
+    def slower(data):
+        for e in data["benchmarks"]:
+            e["stats"]["median"] *= 2 if e["extra_info"]["implementation"] == "numpy" else 1
+
+    other = with_changes(tmp_path, slower)
+    view = derive.analyse(load([PYTEST_JSON, other]), "double_loop")
+    assert [v.label for v in view.series] == [PYTEST_JSON.name, other.name]
+    for v in view.series:
+        assert all(x.record.series == x.base.series == v.label for x in v.speedups.values())
+    one, two = ({(x.record.case): x.median for x in v.speedups.values() if x.record.implementation == "numpy"}
+                for v in view.series)
+    assert one.keys() == two.keys() and all(one[k] == pytest.approx(2 * two[k]) for k in one)
+
+
+def test_two_series_get_their_own_sections_and_summaries(tmp_path, monkeypatch):
+    """Two inputs: a section per input and summary-1.json; nothing merged (figures left out: slow here)."""
+    monkeypatch.setattr(figures, "FIGURES", {})
+    run = write(load([PYTEST_JSON], ASV_DIR), tmp_path)
+    text = (run / "report.md").read_text()
+    assert f"## Headline — {PYTEST_JSON.name}" in text and "## Headline — asv testbox/" in text
+    assert (run / "summary.json").exists() and (run / "summary-1.json").exists()
+    asv = json.loads((run / "summary-1.json").read_text())
+    assert {c[s.IMPLEMENTATION] for c in asv["cases"]} == {"double_loop", "single_loop", "numpy", "numba"}
+
+
+def test_scaling_figure_and_table_hold_the_efficiencies(tmp_path, capsys):
+    """A recorded Dask scaling run: scaling.png is drawn and each table row holds NumPy best / Dask median."""
+    code, run, _ = draw([str(SCALING_JSON)], tmp_path / "runs", capsys)
+    assert code == 0
+    assert_picture(run / "scaling.png")
+    text = (run / "report.md").read_text()
+    expected = expected_efficiencies()
+    assert len(expected) == 8 and {k[-1] for k in expected} == {1, 2}
+    for (n, m, cap, chunks, workers), ratio in expected.items():
+        prefix = f"| {n:,} | {m:,} | {fmt.nbytes(cap)} | {chunks} | {workers} |"
+        row = next(line for line in text.splitlines() if line.startswith(prefix))
+        assert row.endswith(f"| {ratio:.2f} |")
+    wins = sorted(k[1] for k, ratio in expected.items() if k[-1] == 2 and ratio >= 1)
+    view = main_view([SCALING_JSON])
+    sentence = markdown.crossover_sentence(view.efficiencies, view.scaling)
+    assert sentence in text
+    assert (f"at **m = {wins[0]:,}**" in sentence) if wins else ("**never matches**" in sentence)
+    assert "Dask on 1 and 2 worker processes at 2 chunk caps" in text  # from the measured records
 
 
 def expected_efficiencies() -> dict[tuple, float]:
@@ -209,65 +470,56 @@ def expected_efficiencies() -> dict[tuple, float]:
             for i, median in entries if i["chunk_bytes"] is not None}
 
 
-def test_scaling_figure_and_table_hold_the_efficiencies(tmp_path, capsys):
-    """A recorded Dask scaling run: scaling.png is drawn and each table row holds NumPy best / Dask median."""
-    code, run, _ = draw([str(SCALING_JSON)], tmp_path / "runs", capsys)
-    assert code == 0
-    assert_picture(run / "scaling.png")
-    text = (run / "report.md").read_text()
-    expected = expected_efficiencies()
-    assert len(expected) == 8 and {k[-1] for k in expected} == {1, 2}
-    for (n, m, cap, chunks, workers), ratio in expected.items():
-        prefix = f"| {n:,} | {m:,} | {derive.format_bytes(cap)} | {chunks} | {workers} |"
-        row = next(line for line in text.splitlines() if line.startswith(prefix))
-        assert row.endswith(f"| {ratio:.2f} |")
-    wins = sorted(k[1] for k, ratio in expected.items() if k[-1] == 2 and ratio >= 1)
-    sentence = derive.crossover_sentence(derive.scaling(load([SCALING_JSON])))
-    assert sentence in text
-    assert (f"at **m = {wins[0]:,}**" in sentence) if wins else ("**never matches**" in sentence)
-
-
-def test_gradient_figures_ignore_scaling_records():
-    """Scaling records stay out of the gradient figures, tables and headline; only scaling.png uses them."""
-    alone, both = load([PYTEST_JSON]), load([PYTEST_JSON, SCALING_JSON])
-    assert len(derive.scaling(both)) == len(json.loads(SCALING_JSON.read_text())["benchmarks"])
-    assert derive.gradients(both) == derive.gradients(alone)
-    assert markdown.times_table(both, "double_loop") == markdown.times_table(alone, "double_loop")
-    assert markdown.other_table(both) == markdown.other_table(alone)
-
-
 def test_only_the_scaling_figure_without_gradient_records(tmp_path):
     """A scaling-only run draws scaling.png and none of the gradient figures, and no empty gradient tables."""
-    results = load([SCALING_JSON])
-    drawn = figures.draw_all(results, tmp_path, "double_loop")
-    assert set(drawn) == {"scaling"}
-    text = markdown.report(results, drawn, "double_loop")
+    view = derive.analyse(load([SCALING_JSON]), "double_loop")
+    drawn = figures.draw(view, tmp_path)
+    assert set(drawn[view.main.label]) == {"scaling"}
+    text = markdown.render(view, drawn)
     assert "## Dask scaling" in text and "no single-machine gradient timings" in text
     assert "## Speedup over" not in text and "## Times per gradient" not in text
 
 
+# --- machine, noise, first calls ---------------------------------------------------------------------------
+
+
 @pytest.mark.parametrize(("start", "end", "warned"), [(40.0, 30.0, True), (31.0, 30.0, False)])
-def test_bandwidth_drift_during_the_run_is_reported(tmp_path, start, end, warned):
-    """Start and end probes 33% apart get a warning; 3% apart only the figure; the limit is the larger."""
+def test_probe_drift_of_an_old_file_becomes_its_noise_record(tmp_path, start, end, warned):
+    """Start and end probes 29% apart get a warning; 3% apart only the figure."""
     def add_samples(data):
         data["machine_info"]["logreg"].update(
             read_bandwidth_gbs=max(start, end), read_bandwidth_gbs_by_threads={"1": 20.0, "2": max(start, end)},
             read_bandwidth_samples={"start": {"1": 20.0, "2": start}, "end": {"1": 20.0, "2": end}})
 
-    results = load([with_changes(tmp_path, add_samples)])
-    assert derive.bandwidth_drift(results) == pytest.approx(abs(start - end) / min(start, end))
-    text = markdown.machine_section(results)
-    limit = max(start, end)
-    assert f"streaming-read bandwidth: {limit:.3g} GB/s (1 thread: 20, 2 threads: {limit:.3g})" in text
-    assert f"changed by {abs(start - end) / min(start, end):.0%}" in text
-    assert ("not steady" in text) == warned
+    view = main_view([with_changes(tmp_path, add_samples)])
+    drift = abs(start - end) / ((start + end) / 2)
+    assert view.run.noise.probe_drift == pytest.approx(drift)
+    text = markdown.machine_section(view)
+    assert f"DRAM 1 thread 20, 2 threads {max(start, end):.3g}" in text
+    assert f"DRAM probe drift {drift:.0%}" in text
+    assert ("**High (probe_drift)" in text) == warned
 
 
-def test_no_drift_line_without_both_probes():
-    """Results with one bandwidth reading (older runs, asv) say nothing about drift."""
-    results = load([PYTEST_JSON])
-    assert derive.bandwidth_drift(results) is None
-    assert "changed by" not in markdown.machine_section(results)
+@pytest.mark.parametrize(("noise", "flags"), [
+    ({s.STEAL_FRACTION: 0.001, s.LOAD_AVERAGE: [0.5, 0.7], s.PROBE_DRIFT: 0.02}, ()),
+    ({s.STEAL_FRACTION: 0.2, s.LOAD_AVERAGE: [0.5, 0.7], s.PROBE_DRIFT: 0.02}, (s.STEAL_FRACTION,)),
+    ({s.STEAL_FRACTION: 0.0, s.LOAD_AVERAGE: [3.0, 5.0], s.PROBE_DRIFT: 0.3}, (s.LOAD_AVERAGE, s.PROBE_DRIFT)),
+])
+def test_noise_line_warns_above_the_thresholds(tmp_path, noise, flags):
+    """One line about steal, load and probe drift; a warning naming the fields above their threshold."""
+    view = main_view([with_changes(tmp_path, lambda d: d["logreg"].update(noise=noise))])
+    assert view.noise_flags == flags
+    line = markdown.noise_line(view)
+    assert f"CPU steal {noise[s.STEAL_FRACTION]:.1%}" in line and "(2 cores)" in line
+    assert ("**High" in line) == bool(flags)
+
+
+def test_first_call_line_says_compile_or_cache_load(tmp_path):
+    """First-call seconds per JIT implementation, with whether it compiled or loaded its cache."""
+    calls = {"numba": {"seconds": 2.5, "cache": "miss"}, "numba_parallel": {"seconds": 0.31, "cache": "hit"}}
+    view = main_view([with_changes(tmp_path, lambda d: d["logreg"].update(first_call=calls))])
+    assert markdown.first_call_line(view) == \
+        "- First call (JIT): numba 2.5 s (cold compile), numba_parallel 310 ms (cache load)."
 
 
 def test_machine_caption_names_the_gpu_when_the_run_had_one(tmp_path):
@@ -275,19 +527,32 @@ def test_machine_caption_names_the_gpu_when_the_run_had_one(tmp_path):
     def add_gpu(data):
         data["machine_info"]["logreg"]["gpu"] = "NVIDIA H200, 140 GiB"
 
-    assert "GPU NVIDIA H200, 140 GiB;" in derive.machine_caption(load([with_changes(tmp_path, add_gpu)]))
-    assert "GPU" not in derive.machine_caption(load([PYTEST_JSON]))
+    assert "GPU NVIDIA H200, 140 GiB;" in fmt.caption(main_view([with_changes(tmp_path, add_gpu)]).series)
+    assert "GPU" not in fmt.caption(main_view([PYTEST_JSON]).series)
 
 
-def test_a_gpu_resident_column_gets_gb_s_but_no_host_limit_ratio(tmp_path):
-    """X read from GPU memory is not bound by the host's bandwidth: its ratio cell says so instead."""
-    def gpu_column(data):
-        data["machine_info"]["logreg"]["read_bandwidth_gbs"] = 12.5
-        data["benchmarks"][0]["extra_info"]["memory"] = "device"
+def test_roofline_caption_describes_the_lines_it_draws():
+    """The caption names the labelled level ceilings (drawn dash-dotted), not a single dotted limit."""
+    assert "dotted line" not in markdown.FIGURE_TEXT["roofline"]
+    assert "L2, L3, DRAM" in markdown.FIGURE_TEXT["roofline"] and "-." in figures.ceilings.__code__.co_consts
 
-    results = load([with_changes(tmp_path, gpu_column)])
-    assert [r.memory for r in results.records].count("device") == 1
-    rows = [line for line in markdown.times_table(results, "double_loop").splitlines() if "GPU memory" in line]
-    e = raw_gradients()[0]
-    gbs = e["extra_info"]["bytes_x"] / e["stats"]["median"] / 1e9
-    assert len(rows) == 1 and f"| {gbs:.3g} | – (GPU memory) |" in rows[0]
+
+def test_summary_has_no_nan_and_matches_the_view(tmp_path):
+    """summary.json is strict JSON (no NaN/inf) and each case's numbers are the View's."""
+    view = main_view([PYTEST_JSON])
+    data = summary.summary(view)
+    json.dumps(data, allow_nan=False)
+    for case, r in zip(data["cases"], view.records, strict=True):
+        x = view.speedups.get(r)
+        assert case[s.SPEEDUP] == (x.as_dict() if x else None)
+        assert not any(isinstance(v, float) and not math.isfinite(v) for v in case.values())
+
+
+def test_a_limit_below_1_beyond_its_interval_is_called_out():
+    """× limit under 1 means the ceiling was measured too low; the report says so instead of showing it silently."""
+    seconds = [1e-4] * 6  # 8 MB in 0.1 ms is 80 GB/s, above the 10 GB/s ceiling
+    results = Results(records=[known_record("numpy", 1e-4)], rounds=[known_rounds({"numpy": seconds})],
+                      series={"known": known_series({s.DRAM: {1: 10.0}})})
+    view = derive.analyse(results, "numpy").series[0]
+    assert [x.record for x in view.below_ceiling] == results.records
+    assert "1 × limit ratio(s) sit below 1 beyond their interval" in markdown.below_ceiling_note(view)

@@ -1,0 +1,80 @@
+"""How the report writes numbers: times, ratios with their intervals, sizes, labels (no prose, no arithmetic)."""
+
+from __future__ import annotations
+
+NOT_INTERLEAVED = "(no interval: not interleaved)"
+NO_DIFFERENCE = "no detectable difference"
+NOT_PAIRED = "*"  # the compact mark of a ratio of medians
+FOOTNOTE = f"{NOT_PAIRED} ratio of medians {NOT_INTERLEAVED}."
+
+
+def time(seconds: float | None) -> str:
+    """A duration with a readable unit: 812 ns, 3.41 µs, 12.0 ms, 1.52 s."""
+    if seconds is None:
+        return "–"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def ratio(x: float | None) -> str:
+    """A speedup or ratio as '×1.5', '×230', '×12,000'."""
+    if x is None:
+        return "–"
+    return f"×{x:.2g}" if x < 10 else f"×{x:,.0f}"
+
+
+def plain(x: float) -> str:
+    """A ratio without the ×: 0.93, 1.5, 230."""
+    return f"{x:.2g}" if x < 10 else f"{x:,.0f}"
+
+
+def interval(r, sign: str = "×", compact: bool = False) -> str:
+    """'×8.1 [7.9, 8.3]', '×1.0 [0.97, 1.04], no detectable difference', or the ratio marked not interleaved.
+
+    r is a derive.Ratio (or None: '–'); the 1 test only applies to ratios of two things timed (r.base).
+    compact marks a ratio without interval with NOT_PAIRED (tables explain the mark once).
+    """
+    if r is None:
+        return "–"
+    head = f"{sign}{plain(r.median)}"
+    if r.interval is None:
+        return f"{head}{NOT_PAIRED}" if compact else f"{head} {NOT_INTERLEAVED}"
+    text = f"{head} [{plain(r.interval.lo)}, {plain(r.interval.hi)}]"
+    return f"{text}, {NO_DIFFERENCE}" if r.base is not None and r.interval.contains(1.0) else text
+
+
+def short_interval(r) -> str:
+    """Two lines for a heatmap cell: '×8.1' over '7.9–8.3' (or '≈1' / 'not paired')."""
+    if r.interval is None:
+        return f"{ratio(r.median)}{NOT_PAIRED}"
+    if r.base is not None and r.interval.contains(1.0):
+        return f"{ratio(r.median)}\n≈1"
+    return f"{ratio(r.median)}\n{plain(r.interval.lo)}–{plain(r.interval.hi)}"
+
+
+def nbytes(value: int | None) -> str:
+    """A chunk cap or size as '16 MiB' ('–' for none)."""
+    return "–" if value is None else f"{value / 2**20:.3g} MiB"
+
+
+def threads(count: int) -> str:
+    """"1 thread", "2 threads"."""
+    return f"{count} thread{'s' if count > 1 else ''}"
+
+
+def words(items) -> str:
+    """'1', '1 and 2', '1, 2 and 4'."""
+    items = [str(x) for x in items]
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}" if items else ""
+
+
+def caption(series) -> str:
+    """One line about a series' machine (a load.Series): CPU, cores, GPU, BLAS, versions, profile."""
+    m = series.machine
+    gpu = f"; GPU {m.gpu}" if m.gpu else ""
+    blas = f"; BLAS {', '.join(m.blas)} (threads pinned per result)" if m.blas else ""
+    versions = " ".join(f"{k} {v}" for k, v in m.versions.items() if k in ("python", "numpy", "numba"))
+    profile = f"; profile {series.run.profile}" if series.run.profile else ""
+    return f"{m.cpu_model}, {m.cores or '?'} cores{gpu}{blas}{'; ' + versions if versions else ''}{profile}"

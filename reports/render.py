@@ -1,0 +1,42 @@
+"""One report folder from results: figures, report.md and summary.json, and the headline on the terminal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reports import derive, figures, fmt, markdown, summary
+from reports.derive import View
+from reports.load import Results
+
+
+def terminal(view: View, path: Path) -> str:
+    """What the terminal shows: where the report is, the headline with intervals, failures, warnings."""
+    v = view.main
+    lines = [f"\nreport: {path}"]
+    if v.run.interrupted:
+        lines.append("INTERRUPTED: a partial report of the cases that finished")
+    if v.headline_size:
+        n, m, _ = v.headline_size
+        lines.append(f"headline at n={n:,}, m={m:,} (median time; speedup over {view.baseline}, 95% interval):")
+    lines += [f"  {v.label_of(x.record):<28} {fmt.time(x.record.median):>10}  {fmt.interval(x)}" for x in v.headline()]
+    lines += [f"  FAILED ({f.cause}) {f.case}: {f.message}" for f in v.failures]
+    if v.noise_flags:
+        lines.append(f"  noise high during the run ({', '.join(v.noise_flags)}): see the report's machine section")
+    if len(view.series) > 1:
+        lines.append(f"  {len(view.series) - 1} more input(s) reported separately: "
+                     + ", ".join(x.label for x in view.series[1:]))
+    return "\n".join(lines)
+
+
+def write_report(results: Results, run_dir: Path, baseline: str | None, failures: list[dict]) -> Path:
+    """Figures, report.md and summary.json into run_dir; point <parent>/latest at it; print the headline."""
+    from reports import cli  # the run-folder helpers live with the command line
+
+    view = derive.analyse(results, baseline, failures)
+    drawn = figures.draw(view, run_dir)
+    path = run_dir / "report.md"
+    path.write_text(markdown.render(view, drawn), encoding="utf-8")
+    summary.write(view, run_dir)
+    cli.point_latest(run_dir)
+    print(terminal(view, path))
+    return path

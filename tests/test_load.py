@@ -1,0 +1,222 @@
+"""The loader: recorded files read into typed records; damaged variants of them rejected naming file and field."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reports import cli
+from reports import schema as s
+from reports.load import ReportInputError, load
+
+DATA = Path(__file__).parent / "data"
+OLD_JSON = DATA / "pytest-benchmark.json"  # schema 1: before layouts, levels, rounds and the run record
+NEW_JSON = DATA / "pytest-benchmark-new.json"  # schema 2, recorded by h5's benchmarks (see data/README.md)
+ASV_DIR = DATA / "asv-results"
+RAW = "__raw__"  # a string replaced by raw JSON text (1e400 cannot be written by json.dumps)
+
+
+def first(data: dict, kind: str | None = None) -> dict:
+    """The first benchmark entry of a kind (default: the first that is not a rounds entry)."""
+    kinds = [e["extra_info"].get(s.BENCHMARK) for e in data["benchmarks"]]
+    return data["benchmarks"][next(i for i, k in enumerate(kinds) if (k == kind if kind else k != s.ROUNDS))]
+
+
+def index(data: dict) -> int:
+    """Position of first(data) in the benchmarks list (the error names it)."""
+    return data["benchmarks"].index(first(data))
+
+
+def run_record(data: dict) -> dict:
+    return data.setdefault(s.SUITE_KEY, {})
+
+
+def set_stat(key, value):
+    return lambda d: first(d)["stats"].__setitem__(key, value)
+
+
+def set_info(key, value, kind=None):
+    return lambda d: first(d, kind)["extra_info"].__setitem__(key, value)
+
+
+def set_run(key, value):
+    return lambda d: run_record(d).__setitem__(key, value)
+
+
+def set_round(key, value):
+    return lambda d: first(d, s.ROUNDS)["extra_info"].__setitem__(key, value)
+
+
+def shorten_a_round(d):
+    seconds = first(d, s.ROUNDS)["extra_info"][s.ROUND_SECONDS]
+    name = next(iter(seconds))
+    seconds[name] = seconds[name][:-1]
+
+
+# (id, change to the parsed file, raw JSON text replacing RAW or None, words the error must hold)
+DAMAGED = [
+    ("median-0", set_stat("median", 0), None, "benchmarks[{i}].stats.median"),
+    ("median-nan", set_stat("median", RAW), "NaN", "benchmarks[{i}].stats.median"),
+    ("median-inf", set_stat("median", RAW), "Infinity", "benchmarks[{i}].stats.median"),
+    ("median-negative", set_stat("median", -1e-3), None, "benchmarks[{i}].stats.median"),
+    ("median-text", set_stat("median", "fast"), None, "benchmarks[{i}].stats.median"),
+    ("q1-negative", set_stat("q1", -1.0), None, "benchmarks[{i}].stats.q1"),
+    ("n-1e400", set_info(s.N, RAW), "1e400", "benchmarks[{i}].n"),
+    ("m-1e30", set_info(s.M, 1e30), None, "benchmarks[{i}].m"),
+    ("m-huge-int", set_info(s.M, RAW), "9" * 5000, "not valid JSON"),
+    ("n-zero", set_info(s.N, 0), None, "benchmarks[{i}].n"),
+    ("threads-text", set_info(s.THREADS, "2"), None, "benchmarks[{i}].threads"),
+    ("threads-bool", set_info(s.THREADS, True), None, "benchmarks[{i}].threads"),
+    ("bytes-negative", set_info(s.BYTES_X, -8), None, "benchmarks[{i}].bytes_x"),
+    ("name-400kB", set_info(s.IMPLEMENTATION, "x" * 400_000), None, "benchmarks[{i}].implementation"),
+    ("name-number", set_info(s.IMPLEMENTATION, 5), None, "benchmarks[{i}].implementation"),
+    ("layout-unknown", set_info(s.LAYOUT, "diagonal"), None, "benchmarks[{i}].layout"),
+    ("level-unknown", set_info(s.LEVEL, "L9"), None, "benchmarks[{i}].level"),
+    ("kind-unknown", set_info(s.BENCHMARK, "sleep"), None, "benchmarks[{i}].benchmark"),
+    ("extra-info-list", lambda d: first(d).__setitem__("extra_info", [1]), None, "benchmarks[{i}].extra_info"),
+    ("entry-text", lambda d: d["benchmarks"].insert(0, "x"), None, "benchmarks[0]"),
+    ("benchmarks-object", lambda d: d.__setitem__("benchmarks", {}), None, "benchmarks"),
+    ("skipped-strings", set_run(s.SKIPPED, ["x"]), None, "logreg.skipped[0]"),
+    ("unavailable-text", set_run(s.UNAVAILABLE, "xy"), None, "logreg.unavailable"),
+    ("failed-strings", set_run(s.FAILED, ["x"]), None, "logreg.failed[0]"),
+    ("interrupted-text", set_run(s.INTERRUPTED, "yes"), None, "logreg.interrupted"),
+    ("roles-list", set_run(s.ROLES, ["numpy"]), None, "logreg.roles"),
+    ("bandwidth-level", set_run(s.BANDWIDTH, {"levels": {"L9": {"1": 10}}}), None, "logreg.bandwidth.levels"),
+    ("bandwidth-zero", set_run(s.BANDWIDTH, {"levels": {s.DRAM: {"1": 0}}}), None, "logreg.bandwidth.levels.DRAM.1"),
+    ("noise-steal", set_run(s.NOISE, {s.STEAL_FRACTION: 2.0}), None, "logreg.noise.steal_fraction"),
+    ("first-call-negative", set_run(s.FIRST_CALL, {"numba": {"seconds": -1}}), None, "logreg.first_call.numba"),
+    ("first-call-cache", set_run(s.FIRST_CALL, {"numba": {"seconds": 1, "cache": "warm"}}), None,
+     "logreg.first_call.numba.cache"),
+    ("cores-zero", lambda d: d["machine_info"][s.SUITE_KEY].__setitem__(s.CORES, 0), None, "logreg.cores"),
+    ("deep-nesting", None, "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ("no-benchmarks", lambda d: d.__setitem__("benchmarks", []), None, "no results"),
+    ("only-benchmarks", lambda d: d.clear() or d.__setitem__("benchmarks", []), None,
+     "not a pytest-benchmark JSON file"),
+]
+ROUNDS_DAMAGED = [
+    ("round-seconds-zero", lambda d: next(iter(first(d, s.ROUNDS)["extra_info"][s.ROUND_SECONDS].values()))
+     .__setitem__(0, 0.0), None, "seconds."),
+    ("round-lengths-differ", shorten_a_round, None, "one per round"),
+    ("round-seconds-list", set_round(s.ROUND_SECONDS, [1.0]), None, "seconds"),
+    ("round-probe-length", set_round(s.ROUND_PROBE_GBS, [1.0]), None, "probe_gbs"),
+    ("round-calls-zero", set_round(s.ROUND_CALLS, {"numpy": 0}), None, "calls.numpy"),
+]
+
+
+def damaged(tmp_path: Path, source: Path, change, raw: str | None) -> Path:
+    """A copy of a recorded file after change(data), with RAW replaced by raw text."""
+    if change is None:
+        text = raw
+    else:
+        data = json.loads(source.read_text())
+        change(data)
+        text = json.dumps(data).replace(json.dumps(RAW), raw or "")
+    path = tmp_path / f"damaged-{source.name}"
+    path.write_text(text)
+    return path
+
+
+def sources() -> list[Path]:
+    """The recorded files the damaged variants are made from (the new one once it is recorded)."""
+    return [p for p in (OLD_JSON, NEW_JSON) if p.exists()]
+
+
+@pytest.mark.parametrize("source", sources(), ids=lambda p: p.stem)
+@pytest.mark.parametrize(("change", "raw", "words"), [d[1:] for d in DAMAGED], ids=[d[0] for d in DAMAGED])
+def test_a_damaged_file_is_rejected_naming_file_and_field(tmp_path, source, change, raw, words):
+    """Every damaged variant raises ReportInputError that names the file and the field, in one short line."""
+    path = damaged(tmp_path, source, change, raw)
+    words = words.format(i=index(json.loads(source.read_text())))
+    with pytest.raises(ReportInputError) as caught:
+        load([path])
+    message = str(caught.value)
+    assert str(path) in message and words in message
+    assert "\n" not in message and len(message) < len(str(path)) + 300
+
+
+@pytest.mark.skipif(not NEW_JSON.exists(), reason="the schema-2 sample is not recorded yet")
+@pytest.mark.parametrize(("change", "raw", "words"), [d[1:] for d in ROUNDS_DAMAGED], ids=[d[0] for d in ROUNDS_DAMAGED])
+def test_a_damaged_rounds_entry_is_rejected(tmp_path, change, raw, words):
+    """Per-round seconds, probe readings and call counts are checked like every other field."""
+    path = damaged(tmp_path, NEW_JSON, change, raw)
+    with pytest.raises(ReportInputError, match=str(path)) as caught:
+        load([path])
+    assert words in str(caught.value)
+
+
+def test_draw_on_a_damaged_file_exits_2_with_one_line_and_no_folder(tmp_path, capsys):
+    """The command line turns the loader's error into exit code 2, one line, and no run folder."""
+    path = damaged(tmp_path, OLD_JSON, set_stat("median", 0), None)
+    code = cli.main(["draw", str(path), "--out", str(tmp_path / "runs")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and str(path) in err and "stats.median" in err
+    assert not list((tmp_path / "runs").glob("2*")) if (tmp_path / "runs").exists() else True
+
+
+def test_a_run_that_finished_nothing_loads_with_its_failures(tmp_path):
+    """An empty benchmarks list is accepted when the run record says why (cases failed, run interrupted)."""
+    def nothing_finished(d):
+        d["benchmarks"] = []
+        run_record(d).update({s.FAILED: [{"case": "bench::x", "cause": "crash", "message": "signal 11"}],
+                              s.INTERRUPTED: True})
+
+    results = load([damaged(tmp_path, OLD_JSON, nothing_finished, None)])
+    (series,) = results.series.values()
+    assert results.records == [] and series.run.interrupted
+    assert [(f.case, f.cause) for f in series.run.failed] == [("bench::x", "crash")]
+
+
+def asv_copy(tmp_path: Path, change) -> Path:
+    """A copy of the recorded asv results directory with benchmarks.json changed."""
+    target = tmp_path / "asv"
+    shutil.copytree(ASV_DIR, target)
+    spec = json.loads((target / "benchmarks.json").read_text())
+    change(spec)
+    (target / "benchmarks.json").write_text(json.dumps(spec))
+    return target
+
+
+def test_asv_param_names_not_a_list_is_rejected(tmp_path):
+    """asv's benchmarks.json with param_names: 5 names the file and the benchmark."""
+    target = asv_copy(tmp_path, lambda spec: spec["bench_gradients.TimeGradients.time_gradients"]
+                      .__setitem__("param_names", 5))
+    with pytest.raises(ReportInputError, match="benchmarks.json: bench_gradients.TimeGradients.time_gradients"):
+        load([], target)
+
+
+def test_two_asv_environments_with_the_same_commit_are_two_series(tmp_path):
+    """A second environment's results for the same commit (virtualenv, then --python=same) stay apart."""
+    target = asv_copy(tmp_path, lambda spec: None)
+    for path in list((target / "testbox").glob("*-existing-*.json")):
+        data = json.loads(path.read_text())
+        data["env_name"] = "virtualenv-py3.11"
+        (path.parent / path.name.replace("existing-py_tmp_venv_reports_bin_python3", "virtualenv-py3.11")) \
+            .write_text(json.dumps(data))
+    results = load([], target)
+    assert len(results.series) == 2
+    for label in results.series:
+        mine = [r for r in results.records if r.series == label]
+        assert len({r.case for r in mine}) == len(mine)  # one commit's records per series, none merged
+
+
+def test_old_files_default_to_the_lecture_layout_without_levels_or_rounds():
+    """Schema-1 files still load: layout lecture, level unknown, no rounds; the DRAM reading becomes a ceiling."""
+    results = load([OLD_JSON])
+    assert {r.layout for r in results.records} == {s.LECTURE}
+    assert {r.level for r in results.records} == {None} and results.rounds == []
+    raw = json.loads(OLD_JSON.read_text())
+    assert len(results.records) == len(raw["benchmarks"])
+    (series,) = results.series.values()
+    assert len(series.run.skipped) == len(raw[s.SUITE_KEY][s.SKIPPED])
+    assert series.machine.cpu_model == raw["machine_info"][s.SUITE_KEY][s.CPU_MODEL]
+
+
+def test_grid_facts_are_checked(tmp_path):
+    """A grid fact nested deeper than a list of objects, or a long name in it, is rejected naming it."""
+    deep = damaged(tmp_path, OLD_JSON, set_run(s.GRID, {"visits": [[[1]]]}), None)
+    with pytest.raises(ReportInputError, match=r"logreg\.grid\.visits\[0\]\[0\]"):
+        load([deep])
+    long = damaged(tmp_path, OLD_JSON, set_run(s.GRID, {"layouts": ["x" * 1000]}), None)
+    with pytest.raises(ReportInputError, match=r"logreg\.grid\.layouts\[0\]"):
+        load([long])
