@@ -2,6 +2,7 @@
 
     python -m reports [run] [--profile quick|full] [--baseline NAME] [--out DIR] [--case-timeout S] [-- PYTEST_ARGS…]
     python -m reports draw FILE… [--asv DIR] [--baseline NAME] [--out DIR]
+    python -m reports compare OLD NEW [--fail-above PCT] [--out DIR]
 
 The sweep runs in supervised pytest subprocesses (reports.sweep), so a crashing, hanging or
 interrupted case cannot take the finished ones down with it. Output goes to a hidden folder inside
@@ -21,9 +22,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reports import sweep
-from reports.load import ReportInputError, Results, load
-from reports.schema import CAUSE_ERROR, DEFAULT_PROFILE, PROFILE_ENV, PROFILE_NAMES
+from reports import compare, sweep
+from reports.load import ReportInputError, check_baseline, default_baseline, load
+from reports.render import write_report
+from reports.schema import DEFAULT_PROFILE, PROFILE_ENV, PROFILE_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent  # the project checkout: benchmarks/ lives here
 RUNS = Path("reports", "runs")  # relative to the working directory, never inside an installed package
@@ -55,8 +57,14 @@ def parser() -> argparse.ArgumentParser:
     draw = sub.add_parser("draw", help="draw the report from existing result files")
     draw.add_argument("files", nargs="*", type=Path, metavar="FILE", help="pytest-benchmark JSON files")
     draw.add_argument("--asv", type=Path, metavar="DIR", help="asv results directory (e.g. .asv/results)")
+    cmp = sub.add_parser("compare", help="new ÷ old time per case with 95%% intervals; exit 1 past --fail-above")
+    cmp.add_argument("old", type=Path, metavar="OLD", help="results JSON or report run folder")
+    cmp.add_argument("new", type=Path, metavar="NEW", help="results JSON or report run folder")
+    cmp.add_argument("--fail-above", type=float, default=compare.FAIL_ABOVE_PCT, metavar="PCT",
+                     help="exit 1 when a case is slower by more than PCT%% beyond its interval (default %(default)g)")
     for p in (run, draw):
-        p.add_argument("--baseline", default="double_loop", help="implementation speedups are measured against")
+        p.add_argument("--baseline", help="implementation speedups are measured against (default: the run's baseline)")
+    for p in (run, draw, cmp):
         p.add_argument("--out", type=Path, default=RUNS,
                        help="folder that receives a new run folder (default: reports/runs under the current folder)")
     return top
@@ -134,22 +142,19 @@ def run_sweep(run_dir: Path, profile: str, extra: list[str], case_timeout_s: flo
     return result
 
 
-def write_report(results: Results, run_dir: Path, baseline: str, failures: list[dict]) -> Path:
-    """Figures and report.md into run_dir; print the headline (main prints where, once the folder has its name)."""
-    from reports import derive, figures, markdown
-
-    drawn = figures.draw_all(results, run_dir, baseline)
-    path = run_dir / "report.md"
-    path.write_text(markdown.report(results, drawn, baseline, failures), encoding="utf-8")
-    size, found = derive.headline(derive.gradients(results), baseline)
-    if size:
-        print(f"headline at n={size[0]:,}, m={size[1]:,} (median time, speedup over {baseline}):")
-    for s in found:
-        label = derive.label(derive.variant_key(s.record), results.records)
-        print(f"  {label:<28} {derive.format_time(s.record.median):>10}  {derive.format_ratio(s.ratio)}")
-    for f in failures:
-        print(f"  FAILED {f['case']} ({f.get('cause', CAUSE_ERROR)}): {f['message']}")
-    return path
+def run_compare(args) -> int:
+    """Compare two runs into a new folder; exit 1 when a case is slower beyond --fail-above, else 0."""
+    found = compare.compare(args.old, args.new, args.fail_above)  # before any folder: bad input leaves none
+    staging = staging_dir(args.out)
+    try:
+        compare.write(found, staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    run_dir = publish(staging)
+    print("\n".join(compare.summary_lines(found)))
+    print(f"comparison: {run_dir / compare.REPORT_FILE}")
+    return 1 if found.failing else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,12 +162,14 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     split = argv.index("--") if "--" in argv else len(argv)
     argv, extra = argv[:split], argv[split + 1:]  # after --: passed to pytest (-k, --benchmark-max-time…)
-    if not argv or argv[0] not in ("run", "draw", "-h", "--help"):
+    if not argv or argv[0] not in ("run", "draw", "compare", "-h", "--help"):
         argv.insert(0, "run")
     args = parser().parse_args(argv)
     previous = signal.signal(signal.SIGTERM, _stopped)
     staging = None
     try:
+        if args.command == "compare":
+            return run_compare(args)
         if args.command == "draw":
             if not args.files and args.asv is None:
                 raise ReportInputError("draw needs at least one pytest-benchmark JSON FILE or --asv DIR")
@@ -179,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 return _keep(staging, f"stopped by {signal.Signals(signum).name} before any case finished",
                              EXIT_CODE[signum])
-        write_report(results, staging, args.baseline, failures)
+        baseline = check_baseline(results, args.baseline) if args.baseline else default_baseline(results)
+        write_report(results, staging, baseline, failures)
         run_dir = publish(staging)
         point_latest(run_dir)
         print(f"report: {run_dir / 'report.md'}")

@@ -1,0 +1,277 @@
+"""`python -m reports compare OLD NEW`: each case's new ÷ old time, with a 95% interval and a verdict.
+
+OLD and NEW are results of this suite: a pytest-benchmark JSON file, or a report run folder that
+holds one; from one machine or two (a comparison across machines says so, since the ratio then
+includes the machines' difference). Cases measured in only one of them are listed, never dropped.
+
+Samples. Where a size was measured in interleaved rounds (kind ``rounds``) in both runs, a case's
+samples are its per-round times, pooled over the visits that spread a size's rounds over its run;
+new ÷ old is the Hodges–Lehmann estimate with its exact Mann–Whitney interval
+(``reports.stats.ratio_interval``). Other cases (train, prepare, scaling, files without rounds) have
+only pytest-benchmark's summary: their interval is the notched-box-plot rule, median ± 1.57·IQR/√N,
+combined in log time, and marked approximate.
+
+Drift. Rounds within one run cannot see a machine that is slower for the whole of the other run, so
+each interval is widened by the larger of: how far that case's visit medians stray within either
+run (the drift each run saw of itself), the median of that over every case (the machine's drift,
+for cases without visits), and, for X in DRAM, how far the two runs' bandwidth probes differ (a
+change smaller than that cannot be told from the machine's memory state). The verdict is "slower"
+or "faster" only when the widened interval excludes 1; its half-width is the smallest change this
+pair of runs could have detected. ``--fail-above PCT`` makes the exit code 1 when a case is slower
+by more than PCT percent with its whole widened interval above it.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+
+from reports import schema, stats
+from reports.load import ReportInputError, Results, load
+
+FAIL_ABOVE_PCT = 10.0
+NOTCH = 1.57  # the notched box plot's half-width of a median's ~95% interval: 1.57·IQR/√N (McGill et al.)
+RESULTS_FILE = "pytest-benchmark.json"  # what a report run folder holds
+REPORT_FILE = "compare.md"
+
+
+@dataclass(frozen=True)
+class Side:
+    """One case's timings in one run: samples (seconds) when interleaved, else the summary."""
+
+    median: float
+    samples: tuple[float, ...] = ()  # per-round seconds, pooled over visits
+    visit_medians: tuple[float, ...] = ()
+    probe_gbs: float | None = None  # median DRAM probe of its rounds (X in DRAM only)
+    q1: float | None = None
+    q3: float | None = None
+    count: int | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    """One case in both runs: new ÷ old with its interval, the widening for drift, the verdict."""
+
+    case: tuple
+    old: Side
+    new: Side
+    ratio: stats.Interval
+    drift: float  # relative widening applied on each side of the interval
+    exact: bool  # False: the approximate interval from summaries
+
+    @property
+    def lo(self) -> float:
+        return self.ratio.lo / (1 + self.drift)
+
+    @property
+    def hi(self) -> float:
+        return self.ratio.hi * (1 + self.drift)
+
+    @property
+    def verdict(self) -> str:
+        return "slower" if self.lo > 1 else "faster" if self.hi < 1 else "no detectable difference"
+
+    @property
+    def detectable(self) -> float:
+        """The smallest relative change this pair of runs could tell from noise at this case."""
+        return max(self.hi / self.ratio.median, self.ratio.median / self.lo) - 1
+
+    def fails(self, fail_above: float) -> bool:
+        return self.lo > 1 + fail_above / 100
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Every case of OLD and NEW: the rows in both, the cases in one only, and the machines."""
+
+    old: str
+    new: str
+    rows: list[Row]
+    only_old: list[tuple]
+    only_new: list[tuple]
+    same_machine: bool
+    machines: tuple[str, str]
+    fail_above: float
+
+    @property
+    def failing(self) -> list[Row]:
+        return [r for r in self.rows if r.fails(self.fail_above)]
+
+
+def results_file(path: Path) -> Path:
+    """A results JSON, or the one a report run folder holds."""
+    path = Path(path)
+    if path.is_dir():
+        if not (path / RESULTS_FILE).is_file():
+            raise ReportInputError(f"{path}: a folder without {RESULTS_FILE} (not a report run folder)")
+        return path / RESULTS_FILE
+    return path
+
+
+def case_label(case: tuple) -> str:
+    """A case as it reads in a table: 'gradients numpy n=100 m=10,000 lecture float64 t=1'."""
+    kind, impl, n, m, layout, dtype, threads, workers, chunk = case
+    extra = f" w={workers} chunk={chunk / 2**20:g}MiB" if chunk else ""
+    return f"{kind} {impl} n={n:,} m={m:,} {layout} {dtype} t={threads}{extra}"
+
+
+def sides(results: Results) -> dict[tuple, Side]:
+    """Every case of one run: interleaved samples for gradients where rounds exist, else summaries."""
+    found = {r.case: Side(r.median, q1=r.q1, q3=r.q3, count=r.rounds) for r in results.records}
+    pooled: dict[tuple, list] = {}
+    for rounds in results.rounds:
+        for impl, seconds in rounds.seconds.items():
+            case = (schema.GRADIENTS, impl, *rounds.size, 1, None)
+            pooled.setdefault(case, []).append((seconds, rounds.probe_gbs))
+    for case, visits in pooled.items():
+        samples = [t for seconds, _ in visits for t in seconds]
+        probes = [g for _, probe in visits for g in (probe or ())]
+        found[case] = Side(statistics.median(samples), tuple(samples),
+                           tuple(statistics.median(seconds) for seconds, _ in visits),
+                           statistics.median(probes) if probes else None)
+    return found
+
+
+def visit_drift(side: Side) -> float:
+    """How far a case's visit medians stray from one another within its run (0 with one visit)."""
+    v = side.visit_medians
+    return max(v) / min(v) - 1 if len(v) > 1 else 0.0
+
+
+def approximate(old: Side, new: Side) -> stats.Interval:
+    """new ÷ old from two summaries: each median's notch in log time, combined."""
+    def log_se(side: Side) -> float:
+        if side.q1 is None or side.q3 is None or not side.count or side.median <= 0:
+            return math.inf
+        return NOTCH * (math.log(side.q3 / side.q1) if side.q1 > 0 else math.inf) / math.sqrt(side.count) / 1.96
+
+    centre = math.log(new.median / old.median)
+    half = 1.96 * math.hypot(log_se(old), log_se(new))
+    lo, hi = (math.exp(centre - half), math.exp(centre + half)) if math.isfinite(half) else (0.0, math.inf)
+    return stats.Interval(math.exp(centre), lo, hi, 2, stats.CONFIDENCE)
+
+
+def row(case: tuple, old: Side, new: Side, machine_drift: float) -> Row:
+    """One case: exact interval from samples where both runs have them, else the approximate one."""
+    exact = bool(old.samples and new.samples)
+    ratio = stats.ratio_interval(old.samples, new.samples) if exact else approximate(old, new)
+    drift = max(visit_drift(old), visit_drift(new)) if exact else machine_drift
+    if old.probe_gbs and new.probe_gbs:
+        drift = max(drift, max(old.probe_gbs, new.probe_gbs) / min(old.probe_gbs, new.probe_gbs) - 1)
+    return Row(case, old, new, ratio, drift, exact)
+
+
+def machine_label(results: Results) -> str:
+    """The machine of a run's (single) series: CPU model and cores."""
+    series = next(iter(results.series.values()))
+    return f"{series.machine.cpu_model}, {series.machine.cores or '?'} cores"
+
+
+def compare(old_path: Path, new_path: Path, fail_above: float = FAIL_ABOVE_PCT) -> Comparison:
+    """Load both runs and form a row for every case measured in both."""
+    if not math.isfinite(fail_above) or fail_above < 0:
+        raise ReportInputError(f"--fail-above must be a non-negative percentage, got {fail_above!r}")
+    old_results, new_results = (load([results_file(p)]) for p in (old_path, new_path))
+    old, new = sides(old_results), sides(new_results)
+    drifts = [visit_drift(s) for s in (*old.values(), *new.values()) if len(s.visit_medians) > 1]
+    machine_drift = statistics.median(drifts) if drifts else 0.0
+    both = [case for case in old if case in new]
+    machines = (machine_label(old_results), machine_label(new_results))
+    return Comparison(str(old_path), str(new_path), [row(c, old[c], new[c], machine_drift) for c in both],
+                      sorted(c for c in old if c not in new), sorted(c for c in new if c not in old),
+                      machines[0] == machines[1], machines, fail_above)
+
+
+def format_change(x: float) -> str:
+    """A ratio as a signed percentage change: 1.12 → '+12%', 0.95 → '−5%'."""
+    pct = (x - 1) * 100
+    return f"{'+' if pct >= 0 else '−'}{abs(pct):.3g}%" if math.isfinite(pct) else "∞"
+
+
+def markdown(c: Comparison) -> str:
+    """The comparison as a Markdown document."""
+    from reports.derive import format_time
+
+    counts = {v: sum(r.verdict == v for r in c.rows) for v in ("slower", "faster", "no detectable difference")}
+    machines = ("Both runs are from the same machine" if c.same_machine else
+                f"**Different machines** (old: {c.machines[0]}; new: {c.machines[1]}): every ratio includes the "
+                "machines' difference, not only the code's")
+    lines = [
+        "# Comparison of two runs",
+        f"Old: `{c.old}`. New: `{c.new}`. {machines}.",
+        f"{len(c.rows)} cases in both: {counts['slower']} slower, {counts['faster']} faster, "
+        f"{counts['no detectable difference']} with no detectable difference. "
+        f"Gate: a case fails when it is slower by more than {c.fail_above:g}% with its whole interval above that "
+        f"({len(c.failing)} fail).",
+        "new ÷ old is a Hodges–Lehmann estimate with its 95% interval from interleaved rounds, or (marked ≈) from "
+        "pytest-benchmark's summaries; each interval is widened by the drift the runs showed (see "
+        "`reports/compare.py`). *Detectable* is the smallest change this pair of runs could tell from noise.",
+        "",
+        "| case | old median | new median | new ÷ old [95% interval] | verdict | detectable |",
+        "|---|---:|---:|---:|---|---:|",
+    ]
+    for r in sorted(c.rows, key=lambda r: (-r.lo, r.case)):
+        mark = "" if r.exact else "≈ "
+        lines.append(f"| {case_label(r.case)} | {format_time(r.old.median)} | {format_time(r.new.median)} | "
+                     f"{mark}{r.ratio.median:.3f} [{r.lo:.3f}–{r.hi:.3g}] | {r.verdict} | "
+                     f"±{r.detectable * 100:.3g}% |")
+    for title, cases in (("Only in old", c.only_old), ("Only in new", c.only_new)):
+        if cases:
+            lines += ["", f"## {title}", *(f"- {case_label(case)}" for case in cases)]
+    return "\n".join(lines) + "\n"
+
+
+def figure(c: Comparison, path: Path) -> Path | None:
+    """A forest plot: each case's new ÷ old with its widened interval, log scale, coloured by verdict."""
+    if not c.rows:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = sorted(c.rows, key=lambda r: r.ratio.median)
+    colours = {"slower": "tab:red", "faster": "tab:green", "no detectable difference": "0.45"}
+    fig, ax = plt.subplots(figsize=(8.5, 1.2 + 0.26 * len(rows)), layout="constrained")
+    for y, r in enumerate(rows):
+        hi = min(r.hi, 1e3)
+        ax.errorbar(r.ratio.median, y, xerr=[[r.ratio.median - r.lo], [hi - r.ratio.median]], fmt="o",
+                    color=colours[r.verdict], markersize=4, capsize=2,
+                    markerfacecolor=colours[r.verdict] if r.exact else "white")
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    ax.axvline(1 + c.fail_above / 100, color="tab:red", linestyle=":", linewidth=1,
+               label=f"gate: {format_change(1 + c.fail_above / 100)}")
+    ax.set_yticks(range(len(rows)), [case_label(r.case) for r in rows], fontsize=7)
+    ax.set_xscale("log")
+    ax.set_xlabel("new ÷ old time (log scale; right of 1: slower)  — hollow: approximate interval")
+    ax.set_title("Each case's change, with its 95% interval widened for drift")
+    for verdict, colour in colours.items():
+        ax.plot([], [], "o", color=colour, label=verdict)
+    ax.legend(loc="lower right", fontsize=7)
+    ax.grid(True, axis="x", which="both", alpha=0.3)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def write(c: Comparison, folder: Path) -> Path:
+    """compare.md and compare.png into folder; return the Markdown's path."""
+    picture = figure(c, folder / "compare.png")
+    text = markdown(c) + (f"\n![comparison]({picture.name})\n" if picture else "")
+    out = folder / REPORT_FILE
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def summary_lines(c: Comparison) -> list[str]:
+    """What the terminal shows: the counts, then every case that is slower or faster."""
+    lines = [f"{len(c.rows)} cases in both ({len(c.only_old)} only in old, {len(c.only_new)} only in new)"
+             + ("" if c.same_machine else "; DIFFERENT machines")]
+    for r in sorted(c.rows, key=lambda r: -r.lo):
+        if r.verdict != "no detectable difference":
+            flag = "  FAIL" if r.fails(c.fail_above) else ""
+            lines.append(f"  {r.verdict:<7} {format_change(r.ratio.median):>7} [{format_change(r.lo)} … "
+                         f"{format_change(r.hi)}] {case_label(r.case)}{flag}")
+    return lines
