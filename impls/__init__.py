@@ -54,7 +54,7 @@ def names() -> tuple[str, ...]:
 
 
 def get(name: str) -> Implementation:
-    """The implementation called ``name``; anything else raises ValueError (TypeError for a non-string) listing the valid ones."""
+    """The implementation called ``name``; anything else is a ValueError (TypeError: not a str) listing valid names."""
     if not isinstance(name, str):
         raise TypeError(f"an implementation name must be a string, got {type(name).__name__} {name!r}; "
                         f"valid names: {', '.join(names())}")
