@@ -54,7 +54,7 @@ def names() -> tuple[str, ...]:
 
 
 def get(name: str) -> Implementation:
-    """The implementation called ``name``; anything else raises ValueError (TypeError for a non-string) listing the valid ones."""
+    """The implementation called ``name``; anything else is a ValueError (TypeError: not a str) listing valid names."""
     if not isinstance(name, str):
         raise TypeError(f"an implementation name must be a string, got {type(name).__name__} {name!r}; "
                         f"valid names: {', '.join(names())}")
@@ -169,12 +169,15 @@ class Problem:
     # Per-call facts looked up once, so a call pays no attribute chains or dtype comparisons.
     _n: int = field(init=False, repr=False)
     _float32: bool = field(init=False, repr=False)
-    _warns: bool = field(init=False, repr=False)
+    _call: object = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_n", self.X.shape[0])
         object.__setattr__(self, "_float32", self.X.dtype != np.float64)
-        object.__setattr__(self, "_warns", self.impl.spec.warns)
+        # inf − inf inside a NumPy kernel would warn; non-finite outputs are diagnosed in evaluate
+        # instead. errstate's decorator form keeps its token per call (thread-safe) and is built once.
+        quiet = np.errstate(invalid="ignore", over="ignore")(self.kernel) if self.impl.spec.warns else self.kernel
+        object.__setattr__(self, "_call", quiet)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -184,12 +187,7 @@ class Problem:
         """Kernel on canonical (n,) float64 w and float b; results checked for finiteness."""
         if self._float32:
             w = w.astype(np.float32)
-        if self._warns:
-            # inf − inf inside a NumPy kernel would warn; non-finite outputs are diagnosed below instead.
-            with np.errstate(invalid="ignore", over="ignore"):
-                dw, db, cost = self.kernel(w, b, *self.data)
-        else:
-            dw, db, cost = self.kernel(w, b, *self.data)
+        dw, db, cost = self._call(w, b, *self.data)
         if type(dw) is not np.ndarray or dw.dtype != np.float64:
             dw = np.asarray(dw, dtype=np.float64)
         db, cost = float(db), float(cost)

@@ -95,9 +95,10 @@ def main(argv=None) -> None:
         for name in impls.names():
             times.update(_median_time(name, data, w, args.repeat))
     base = times[impls.BASELINE]
-    print(f"n={args.n}, m={args.m}, float64, one thread, median of {args.repeat} calls")
+    print(f"n={args.n}, m={args.m}, float64, one thread, median of {args.repeat} calls; "
+          f"speedup = {impls.BASELINE}'s time ÷ this time")
     for name, t in times.items():
-        print(f"{name:>14}: {t * 1e3:10.3f} ms   {base / t:8.1f}× faster than {impls.BASELINE}")
+        print(f"{name:>14}: {t * 1e3:10.3f} ms   speedup {base / t:8.2f}×")
 
 
 if __name__ == "__main__":

@@ -49,16 +49,21 @@ def _real_array(value, name: str) -> np.ndarray:
     return arr
 
 
-def _cast(arr: np.ndarray, dtype: np.dtype, name: str, snapshot: bool) -> np.ndarray:
-    """``arr`` in ``dtype``: a private read-only copy in arr's own layout (snapshot), else no copy if it is one."""
+def _cast(arr: np.ndarray, dtype: np.dtype, name: str, copy: bool) -> np.ndarray:
+    """``arr`` in ``dtype``: a fresh copy in arr's own memory layout (copy), else no copy if it already is."""
     # A value finite in float64 but beyond float32's range would become inf with a RuntimeWarning;
     # the cast is the one pass that sees it, so it is where the error is named.
     try:
         with np.errstate(over="raise"):
-            out = np.array(arr, dtype=dtype, order="K") if snapshot else arr.astype(dtype, copy=False)
+            return np.array(arr, dtype=dtype, order="K") if copy else arr.astype(dtype, copy=False)
     except FloatingPointError:
         raise ValueError(f"{name} has values beyond the range of {dtype.name} (largest {np.finfo(dtype).max:.4g}); "
                          f"rescale {name} or compute in float64") from None
+
+
+def _snapshot(arr: np.ndarray, dtype: np.dtype, name: str, snapshot: bool) -> np.ndarray:
+    """A private read-only copy (snapshot), or ``arr`` in ``dtype`` without a copy where it already is."""
+    out = _cast(arr, dtype, name, copy=snapshot)
     if snapshot:
         out.flags.writeable = False
     return out
@@ -72,7 +77,7 @@ def check_X(X, dtype: np.dtype, *, snapshot: bool = True) -> np.ndarray:
     n, m = X.shape
     if n == 0 or m == 0:
         raise ValueError(f"X must have n >= 1 features and m >= 1 examples, got shape {X.shape}")
-    return _cast(X, dtype, "X", snapshot)
+    return _snapshot(X, dtype, "X", snapshot)
 
 
 def check_Y(Y, m: int, dtype: np.dtype, *, snapshot: bool = True) -> np.ndarray:
@@ -85,22 +90,23 @@ def check_Y(Y, m: int, dtype: np.dtype, *, snapshot: bool = True) -> np.ndarray:
     if not (Y.min() >= 0 and Y.max() <= 1):
         bad = np.flatnonzero(~((Y >= 0) & (Y <= 1)))[0]
         raise ValueError(f"Y must hold finite labels in [0, 1]; Y[{bad}] = {Y[bad]!r}")
-    return _cast(Y, dtype, "Y", snapshot)
+    return _snapshot(Y, dtype, "Y", snapshot)
 
 
 def check_w(w, n: int) -> tuple[np.ndarray, tuple[int, ...]]:
     """w as a finite (n,) float64 array, plus the caller's shape to give dw back in.
 
-    A float64 ndarray of the right shape is passed on as a view (kernels never write to w);
-    anything else is converted once.
+    A contiguous, aligned, writable float64 ndarray of the right shape is passed on as a view
+    (kernels never write to w); anything else (a read-only or strided view included, which torch
+    cannot wrap) is copied once into a fresh array.
     """
-    if type(w) is np.ndarray and w.dtype == _F64 and (w.shape == (n,) or w.shape == (n, 1)):
+    if type(w) is np.ndarray and w.dtype == _F64 and (w.shape == (n,) or w.shape == (n, 1)) and w.flags.carray:
         flat, shape = w.reshape(n), w.shape
     else:
         arr = _real_array(w, "w")
         if arr.shape not in ((n, 1), (n,)):
             raise ValueError(f"w must have shape ({n}, 1) or ({n},) to match X's n = {n}, got {arr.shape}")
-        flat, shape = _cast(arr.reshape(n), _F64, "w", snapshot=False), arr.shape
+        flat, shape = _cast(arr.reshape(n), _F64, "w", copy=True), arr.shape
     if not all_finite(flat):
         raise ValueError(f"w must be finite; w[{np.flatnonzero(~np.isfinite(flat))[0]}] is not")
     return flat, shape

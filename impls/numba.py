@@ -7,7 +7,8 @@ import numpy as np
 
 from impls._spec import Spec
 
-SPEC = Spec(summary="Numba @njit of the loop algorithm (serial, on-disk cache)", dtypes=("float64", "float32"), jit=True)
+SPEC = Spec(summary="Numba @njit of the loop algorithm (serial, on-disk cache)", dtypes=("float64", "float32"),
+            jit=True)
 
 
 # fastmath "reassoc" only lets LLVM reorder the sums (so the dw reduction vectorizes with several

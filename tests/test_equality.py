@@ -28,7 +28,7 @@ def arrange(X: np.ndarray, layout: str) -> np.ndarray:
     return {LECTURE: np.ascontiguousarray, FRAME: lambda a: np.ascontiguousarray(a.T).T}[layout](X)
 
 
-@pytest.fixture(params=LAYOUTS)
+@pytest.fixture(scope="session", params=LAYOUTS)
 def layout(request) -> str:
     """Both memory layouts of X that the grid measures."""
     return request.param
@@ -102,6 +102,21 @@ def test_one_and_two_dimensional_shapes(impl, problem):
     assert two_d.dw.shape == w.shape and one_d.dw.shape == (w.size,)
     assert isinstance(two_d.db, float) and isinstance(two_d.cost, float)
     assert_matches(one_d, (two_d.dw.ravel(), two_d.db, two_d.cost), label=impl.name)
+
+
+W_VIEWS = {
+    "read-only": lambda w: np.broadcast_to(w, w.shape),
+    "strided": lambda w: np.repeat(w, 2, axis=0)[::2],
+    "reversed": lambda w: w[::-1].copy()[::-1],
+}
+
+
+@pytest.mark.parametrize("view", W_VIEWS)
+def test_any_view_of_w(impl, problem, view):
+    """w as a read-only, strided or reversed view (the fast path passes only plain arrays) gives the same numbers."""
+    w, b, X, Y = problem
+    g = impl.gradients(W_VIEWS[view](w), b, X, Y)
+    assert_matches(g, reference(w, b, X, Y), label=f"{impl.name} w {view}")
 
 
 ARRANGED = {

@@ -40,7 +40,7 @@ def _field_view(X):
 
 @pytest.mark.parametrize("arrangement", ["reversed", "size-1 axis reversed", "field view"])
 def test_torch_takes_views_it_cannot_wrap(torch_impl, arrangement):
-    """Negative strides (also of a size-1 axis) and field views, which torch.from_numpy refuses, give numpy's numbers."""
+    """Negative strides (also of a size-1 axis) and field views, which torch.from_numpy refuses, compute right."""
     data = impls.make_problem(4, 30, seed=2)
     X, w = {
         "reversed": lambda: (data.X[:, ::-1], np.linspace(-1, 1, 4)),

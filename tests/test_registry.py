@@ -122,3 +122,13 @@ def test_every_extra_is_declared_in_pyproject():
     declared = pyproject["project"]["optional-dependencies"]
     for name, (_, extra) in _registry.MODULES.items():
         assert extra is None or declared.get(extra), f"{name}: extra {extra!r} is not in pyproject.toml"
+
+
+def test_overhead_entry_point_forms_one_difference_per_round(capsys):
+    """python -m impls --overhead: one public − kernel difference per round, summarized as a median interval."""
+    from impls.__main__ import main, overhead
+
+    interval, kernel = overhead(impls.REFERENCE, 3, 20, rounds=6, calls=5)
+    assert interval.count == 6 and interval.lo <= interval.median <= interval.hi and kernel > 0
+    main(["--overhead", "--impls", impls.REFERENCE, "--rounds", "6", "--calls", "5"])
+    assert f"{impls.REFERENCE}:" in capsys.readouterr().out
