@@ -38,6 +38,13 @@ _FASTMATH = {"reassoc", "contract"}
 # error_model="numpy": a float division by zero gives inf instead of raising ZeroDivisionError,
 # whose check would keep LLVM from vectorizing the σ/loss loop (no division here can be by zero).
 _JIT = {"cache": True, "nogil": True, "fastmath": _FASTMATH, "error_model": "numpy"}
+# Bytes of X per block when each example is contiguous (column-major X, or the example-major copy):
+# pass 2 then re-reads the block from L2 (512 KiB per core); 16 examples (128 KiB) at n=1000 beat 256.
+COLUMN_BLOCK_BYTES = 128 * 1024
+# From this many features on, prepare copies X example-major (each example one contiguous run, the
+# column-major loops): one stream from memory per core, which beat the (n, B) panels at n=1000
+# (1-thread CPU time 72 vs 94 ms) and lost at n=100 (85 vs 71 ms).
+COLUMNS_FROM_N = 512
 # Rows of a block swept together (written out below): 16 memory streams in flight and z/dz read
 # once per 16 rows; 16 beat 4 and 8 (n=1000: 132 -> 102 ms at 2 threads) and tied 24 and 32.
 ROWS = 16
@@ -53,6 +60,17 @@ def block_size(n: int, itemsize: int) -> int:
     at 64 KiB (in L2) for small n.
     """
     return int(min(8192, max(256, BLOCK_BYTES // (n * itemsize) // 16 * 16)))
+
+
+def column_block_size(n: int, itemsize: int) -> int:
+    """Examples per block of a column-major X: COLUMN_BLOCK_BYTES of it (a multiple of 4, 16…8192)."""
+    return int(min(8192, max(16, COLUMN_BLOCK_BYTES // (n * itemsize) // 4 * 4)))
+
+
+def block_for(X) -> int:
+    """Examples per block for a 2-D X as given: column_block_size where Numba sees it column-major (F), else block_size."""
+    columns = X.flags.f_contiguous and not X.flags.c_contiguous  # how numba.typeof picks layout "F"
+    return (column_block_size if columns else block_size)(X.shape[0], X.itemsize)
 
 
 def available_bytes() -> int:
@@ -241,20 +259,65 @@ def _dw_block(X, lo, hi, dz, dw):
         dw[j + 15] += a15
 
 
-@numba.njit(**_JIT)
-def _rows_block(w, b, X, lo, hi, y, buf, dw):
-    """Columns [lo, hi) of X (labels y): z, then dz (in buf), then dw from the still-cached block; returns (db, cost)."""
-    z = buf[: hi - lo]
-    _z_block(w, b, X, lo, hi, z)
+@numba.njit(inline="always", **_JIT)
+def _losses(z, y):
+    """Turn z into dz in place, example by example (vectorized); returns the block's (db, cost)."""
     db = 0.0
     cost = 0.0
-    for k in range(hi - lo):
+    for k in range(z.size):
         loss, dz = _loss_and_dz(z[k], np.float64(y[k]))
         cost += loss
         db += dz
         z[k] = dz
+    return db, cost
+
+
+@numba.njit(**_JIT)
+def _rows_block(w, b, X, lo, hi, y, buf, dw):
+    """Columns [lo, hi) of X, examples along rows: z, then dz (in buf), then dw from the still-cached block."""
+    z = buf[: hi - lo]
+    _z_block(w, b, X, lo, hi, z)
+    db, cost = _losses(z, y)
     _dw_block(X, lo, hi, z, dw)
     return db, cost
+
+
+@numba.njit(**_JIT)
+def _columns_block(w, b, X, lo, hi, y, buf, dw):
+    """Columns [lo, hi) of a column-major X (each example contiguous): z per example, dz, then dw four examples at a time."""
+    n = X.shape[0]
+    nb = hi - lo
+    z = buf[:nb]
+    for k in range(nb):
+        acc = 0.0
+        for j in range(n):
+            acc += np.float64(w[j]) * X[j, lo + k]
+        z[k] = b + acc
+    db, cost = _losses(z, y)
+    k = 0
+    while k + 4 <= nb:  # dw is loaded and stored once per four examples
+        i, d0, d1, d2, d3 = lo + k, z[k], z[k + 1], z[k + 2], z[k + 3]
+        for j in range(n):
+            dw[j] += X[j, i] * d0 + X[j, i + 1] * d1 + X[j, i + 2] * d2 + X[j, i + 3] * d3
+        k += 4
+    for k in range(k, nb):
+        for j in range(n):
+            dw[j] += X[j, lo + k] * z[k]
+    return db, cost
+
+
+def _fused(w, b, X, lo, hi, y, buf, dw):
+    """One block's z, dz and dw; the loops are chosen from X's type when the driver compiles (below)."""
+    raise NotImplementedError("only callable from compiled code")
+
+
+@overload(_fused, jit_options=_JIT)
+def _fused_for(w, b, X, lo, hi, y, buf, dw):
+    # Chosen at compile time, so one cached driver serves every layout (a function passed as an
+    # argument, or a closure, would recompile in every process instead of loading the cache).
+    if X.layout == "F":
+        return lambda w, b, X, lo, hi, y, buf, dw: _columns_block(w, b, X, lo, hi, y, buf, dw)
+    return lambda w, b, X, lo, hi, y, buf, dw: _rows_block(w, b, X, lo, hi, y, buf, dw)
 
 
 @numba.njit(inline="always", **_JIT)
@@ -276,50 +339,18 @@ def _block_for(X, n, lo, hi):
 
 
 @numba.njit(**_JIT)
-def _rows_chunk(w, b, X, Y, lo, hi, block, dw):
-    """Examples [lo, hi) block by block (X as given with examples along rows, or the copy); returns (db, cost)."""
+def _chunk(w, b, X, Y, lo, hi, block, dw):
+    """Examples [lo, hi) block by block; dw accumulated in place, returns (db, cost)."""
     buf = np.empty(block, dtype=np.float64)
     db = 0.0
     cost = 0.0
     for start in range(lo, hi, block):
         stop = min(start + block, hi)
         view, first, end = _block(X, w.size, start, stop)
-        d, c = _rows_block(w, b, view, first, end, Y[start:stop], buf, dw)
+        d, c = _fused(w, b, view, first, end, Y[start:stop], buf, dw)
         db += d
         cost += c
     return db, cost
-
-
-@numba.njit(**_JIT)
-def _columns_chunk(w, b, X, Y, lo, hi, block, dw):
-    """Examples [lo, hi) of a column-major X as given, one example (a contiguous column) at a time."""
-    n = X.shape[0]
-    db = 0.0
-    cost = 0.0
-    for i in range(lo, hi):
-        z = b
-        for j in range(n):
-            z += np.float64(w[j]) * X[j, i]
-        loss, dz = _loss_and_dz(z, np.float64(Y[i]))
-        cost += loss
-        db += dz
-        for j in range(n):
-            dw[j] += X[j, i] * dz
-    return db, cost
-
-
-def _chunk(w, b, X, Y, lo, hi, block, dw):
-    """Examples [lo, hi) of X; the loops are chosen from X's type when the driver compiles (below)."""
-    raise NotImplementedError("only callable from compiled code")
-
-
-@overload(_chunk, jit_options=_JIT)
-def _chunk_for(w, b, X, Y, lo, hi, block, dw):
-    # Chosen at compile time, so one cached driver serves every layout (a function passed as an
-    # argument, or a closure, would recompile in every process instead of loading the cache).
-    if X.ndim == 2 and X.layout == "F":
-        return lambda w, b, X, Y, lo, hi, block, dw: _columns_chunk(w, b, X, Y, lo, hi, block, dw)
-    return lambda w, b, X, Y, lo, hi, block, dw: _rows_chunk(w, b, X, Y, lo, hi, block, dw)
 
 
 @numba.njit(parallel=True, **_JIT)
@@ -372,15 +403,22 @@ def _tile(X, T, block, columns):
 
 
 def prepare(X, Y):
-    """X copied once into the block-contiguous layout (after checking it fits in memory), Y, and the block size."""
+    """X copied once for the kernel (after checking it fits in memory), Y, and the block size.
+
+    Below COLUMNS_FROM_N features the copy is the (n, B) panels, from COLUMNS_FROM_N on an
+    example-major (m, n) array handed on as its (n, m) transpose; either is built from any layout.
+    """
     n, m = X.shape
     check_memory(X.nbytes)
+    if n >= COLUMNS_FROM_N:
+        copy = np.array(X.T, order="C").T  # always a copy, even of an X that is already column-major
+        return copy, Y, block_for(copy)
     block = block_size(n, X.itemsize)
     T = np.empty(n * m, dtype=X.dtype)
     _tile(X, T, block, abs(X.strides[0]) < abs(X.strides[1]))
     return T, Y, block
 
 
-def gradients(w, b, T, Y, block):
+def gradients(w, b, copy, Y, block):
     """dw, db, cost in one pass over the prepared copy of X, on every Numba thread."""
-    return run(w, b, T, Y, block)
+    return run(w, b, copy, Y, block)

@@ -14,9 +14,10 @@ pytestmark = pytest.mark.skipif(
 
 # m spans several blocks per thread so the static partition really differs between 1 and 2 threads.
 SHAPES = [(3, 40000), (37, 20001), (1000, 1000)]
-# Odd sizes for the tiled copy: a single example or feature, n not a multiple of ROWS = 16, and m
-# not a multiple of the block (float64 blocks: 8192 examples at n ≤ 16, 256 at n = 1000).
-ODD_SHAPES = [(1, 1), (1, 5), (5, 1), (17, 20001), (33, 9000), (1000, 1000)]
+# Odd sizes for the copy: a single example or feature, n not a multiple of ROWS = 16, m not a
+# multiple of the block (float64 panels: 8192 examples at n ≤ 16), and from COLUMNS_FROM_N = 512
+# features on the example-major copy, with blocks (28 examples at n=513) not a multiple of 4.
+ODD_SHAPES = [(1, 1), (1, 5), (5, 1), (17, 20001), (33, 9000), (513, 50), (1000, 1000)]
 LAYOUTS = {"C": lambda X: X, "F": lambda X: np.ascontiguousarray(X.T).T}  # F: a data frame's (m, n) array, transposed
 # The fused loops on the prepared copy (the registered, public path's kernel) and on X as given.
 KERNELS = {
@@ -55,14 +56,21 @@ def _odd_problem(n, m, dtype):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("layout", ["C", "F"])
 @pytest.mark.parametrize(("n", "m"), ODD_SHAPES)
-def test_tiled_copy_holds_each_block_as_one_contiguous_panel(n, m, layout, dtype):
-    """prepare's copy has exactly X's elements: block k's examples are one contiguous (n, B) run of it."""
+def test_copy_holds_each_block_contiguously(n, m, layout, dtype):
+    """prepare's copy has exactly X's elements, in memory of its own: block k's examples are one
+    contiguous (n, B) panel of it, or (from COLUMNS_FROM_N features on) each example is contiguous."""
     w, X, Y = _odd_problem(n, m, dtype)
-    T, _, block = numba_parallel.prepare(LAYOUTS[layout](X), Y)
-    assert T.shape == (n * m,) and T.dtype == X.dtype and T.flags.c_contiguous
+    given = LAYOUTS[layout](X)
+    copy, _, block = numba_parallel.prepare(given, Y)
+    assert copy.size == n * m and copy.dtype == X.dtype and not np.shares_memory(copy, given)
+    if n >= numba_parallel.COLUMNS_FROM_N:
+        assert copy.shape == (n, m) and copy.T.flags.c_contiguous
+        np.testing.assert_array_equal(copy, X)
+        return
+    assert copy.shape == (n * m,) and copy.flags.c_contiguous
     for lo in range(0, m, block):
         hi = min(lo + block, m)
-        np.testing.assert_array_equal(T[n * lo : n * hi].reshape(n, hi - lo), X[:, lo:hi])
+        np.testing.assert_array_equal(copy[n * lo : n * hi].reshape(n, hi - lo), X[:, lo:hi])
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
