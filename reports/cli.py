@@ -14,7 +14,9 @@ JSON and pytest.log without report.md).
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -31,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent  # the project checkout: benchmark
 RUNS = Path("reports", "runs")  # relative to the working directory, never inside an installed package
 PROFILES = PROFILE_NAMES  # tests/test_grid.py's guard reads this name until issue 11 removes that test
 EXIT_CODE = {signal.SIGINT: 130, signal.SIGTERM: 143}  # the shell's 128 + signal number
+RUN_NAME = re.compile(r"\d{8}T\d{6}Z(-\d+)?")  # publish()'s folder names: what a `latest` of ours points at
 
 
 class UsageError(Exception):
@@ -51,7 +54,7 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command")
     run = sub.add_parser("run", help="run the benchmark sweep (pytest-benchmark), then draw the report")
     run.add_argument("--profile", choices=PROFILE_NAMES, help=f"grid profile (sets {PROFILE_ENV})")
-    run.add_argument("--case-timeout", type=float, default=sweep.CASE_TIMEOUT_S, metavar="S",
+    run.add_argument("--case-timeout", type=seconds, default=sweep.CASE_TIMEOUT_S, metavar="S",
                      help="seconds one case may run before it is killed and recorded as timed out")
     top.epilog = sub.choices["run"].epilog = "Arguments after -- go to pytest, e.g. -- -k numpy"
     draw = sub.add_parser("draw", help="draw the report from existing result files")
@@ -68,6 +71,14 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--out", type=Path, default=RUNS,
                        help="folder that receives a new run folder (default: reports/runs under the current folder)")
     return top
+
+
+def seconds(text: str) -> float:
+    """A positive, finite number of seconds (argparse turns the ValueError into a usage message)."""
+    value = float(text)
+    if not (value > 0 and math.isfinite(value)):
+        raise ValueError(text)
+    return value
 
 
 def check_profile(profile: str | None) -> str:
@@ -116,7 +127,7 @@ def publish(staging: Path) -> Path:
 def point_latest(run_dir: Path) -> None:
     """Make <parent>/latest a relative symlink to run_dir, replacing only a link this suite made."""
     link, tmp = run_dir.parent / "latest", run_dir.parent / f".latest-{os.getpid()}"
-    if link.exists() and not link.is_symlink() or link.is_symlink() and "/" in os.readlink(link):
+    if link.is_symlink() and not RUN_NAME.fullmatch(os.readlink(link)) or link.exists() and not link.is_symlink():
         print(f"note: {link} is not a link this suite made; left as it is", file=sys.stderr)
         return
     try:

@@ -166,10 +166,11 @@ def test_a_users_own_latest_is_never_replaced(tmp_path, capsys):
     assert (out / "latest").read_text() == "my notes"
     assert "is not a link this suite made" in capsys.readouterr().err
     assert len(list(out.glob("2*/report.md"))) == 1
-    (out / "latest").unlink()
-    (out / "latest").symlink_to(tmp_path)  # absolute: the user's own link
-    assert cli.main(["draw", str(PYTEST_JSON), "--out", str(out)]) == 0
-    assert os.readlink(out / "latest") == str(tmp_path)
+    for own in (str(tmp_path), "notes.txt"):  # the user's own links: absolute, or to something not a run
+        (out / "latest").unlink()
+        (out / "latest").symlink_to(own)
+        assert cli.main(["draw", str(PYTEST_JSON), "--out", str(out)]) == 0
+        assert os.readlink(out / "latest") == own
 
 
 @pytest.mark.parametrize("where", ["file", "read-only"])
