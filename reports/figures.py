@@ -22,7 +22,6 @@ from reports.load import Record, Results  # noqa: E402
 
 TIME_LABEL = "time per gradient (s)"
 LEGEND = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "fontsize": 8}  # beside the axes, off the data
-LAYOUT_LINES = {s.LECTURE: "-", s.FRAME: "--"}  # roofline: line style per layout of X
 CEILING_SHADES = {s.L2: "0.55", s.L3: "0.35", s.DRAM: "0.0"}  # roofline: one grey per memory level
 
 
@@ -224,8 +223,19 @@ def ceilings(ax, v: SeriesView, threads: int) -> None:
         gbs = derive.ceiling(v.series, level, threads)
         if gbs is not None:
             ax.axhline(gbs, color=CEILING_SHADES[level], linestyle="-.", linewidth=1.0)
-            ax.text(0.01, gbs, f"{level} {gbs:.3g} GB/s", transform=ax.get_yaxis_transform(), va="bottom",
-                    ha="left", fontsize=7, color=CEILING_SHADES[level])
+            ax.text(0.01, gbs, f"{level} {gbs:.3g} GB/s", transform=ax.get_yaxis_transform(), va="center",
+                    ha="left", fontsize=7, color=CEILING_SHADES[level],
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+
+
+def dtype_line(dtype: str) -> dict:
+    """Solid for the reference dtype, dotted for another (one per line of the roofline)."""
+    return {"linestyle": "-" if dtype == derive.REFERENCE_DTYPE else ":"}
+
+
+def layout_marker(layout: str) -> dict:
+    """Filled markers for the lecture layout, hollow for another: a single point shows it too."""
+    return {"markerfacecolor": None if layout == s.LECTURE else "none"}
 
 
 def roofline_lines(ax, v: SeriesView, records: list[Record], style: Style) -> None:
@@ -237,15 +247,14 @@ def roofline_lines(ax, v: SeriesView, records: list[Record], style: Style) -> No
                           if (r.implementation, r.layout, r.dtype, r.n) == (name, layout, dtype, n))
             if line:
                 ax.plot(*zip(*line, strict=True), color=style.colors[name], marker=markers[n], markersize=5,
-                        linestyle=LAYOUT_LINES.get(layout, ":"),
-                        markerfacecolor=None if dtype == derive.REFERENCE_DTYPE else "none")
+                        **dtype_line(dtype), **layout_marker(layout))
 
 
 def roofline(v: SeriesView, path: Path) -> Path | None:
     """Achieved GB/s (bytes of X / median time) against size, a panel per thread count, each level's ceiling.
 
     Colour is the implementation, the marker n (sizes of X coincide: n=1000, m=1e5 and n=100, m=1e6
-    are both 800 MB), filled/hollow the dtype, solid/dashed the layout; the labelled dash-dotted
+    are both 800 MB), filled/hollow the layout, solid/dotted the dtype; the labelled dash-dotted
     lines are the read bandwidth of L2, L3 and DRAM measured with that panel's thread count.
     """
     records = [r for r in v.records if r.bytes_x > 0]
@@ -273,12 +282,11 @@ def roofline_legend(style: Style, records: list[Record]) -> list:
     handles = [Line2D([], [], color=style.colors[name], label=name) for name in derive.implementations(records)]
     dtypes = sorted({r.dtype for r in records}, key=lambda d: d != derive.REFERENCE_DTYPE)
     if len(dtypes) > 1:
-        handles += [Line2D([], [], color="black", marker="p", linestyle="none", label=d,
-                           markerfacecolor=None if d == derive.REFERENCE_DTYPE else "none") for d in dtypes]
-    layouts = sorted({r.layout for r in records})
+        handles += [Line2D([], [], color="black", label=d, **dtype_line(d)) for d in dtypes]
+    layouts = sorted({r.layout for r in records}, key=lambda x: x != s.LECTURE)
     if len(layouts) > 1:
-        handles += [Line2D([], [], color="black", linestyle=LAYOUT_LINES.get(x, ":"), label=f"{x} layout")
-                    for x in layouts]
+        handles += [Line2D([], [], color="black", marker="p", linestyle="none", label=f"{x} layout",
+                           **layout_marker(x)) for x in layouts]
     handles += [Line2D([], [], color="black", marker=marker, linestyle="none", label=f"n = {n:,}")
                 for n, marker in n_markers(records).items()]
     handles.append(Line2D([], [], color="black", linestyle="-.", label="read bandwidth of a memory level"))
