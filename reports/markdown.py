@@ -257,6 +257,8 @@ def missing_section(v: SeriesView) -> str:
         lines.append(f"- skipped ({len(cases)}): {reason} — {shown}")
     if not v.records and not v.scaling and not v.other:
         lines.append("- No case of this input finished: there are no results to report.")
+    if v.records and all(r.source == "asv" for r in v.records):
+        lines.append("- asv results do not say which cases were skipped (asv shows them as n/a); not listed here.")
     return "\n".join(lines) or "Every case of the profile ran."
 
 

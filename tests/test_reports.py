@@ -434,6 +434,7 @@ def test_two_series_get_their_own_sections_and_summaries(tmp_path, monkeypatch):
     text = (run / "report.md").read_text()
     assert f"## Headline — {PYTEST_JSON.name}" in text and "## Headline — asv testbox/" in text
     assert (run / "summary.json").exists() and (run / "summary-1.json").exists()
+    assert "asv results do not say which cases were skipped" in text
     asv = json.loads((run / "summary-1.json").read_text())
     assert {c[s.IMPLEMENTATION] for c in asv["cases"]} == {"double_loop", "single_loop", "numpy", "numba"}
 
@@ -531,10 +532,34 @@ def test_machine_caption_names_the_gpu_when_the_run_had_one(tmp_path):
     assert "GPU" not in fmt.caption(main_view([PYTEST_JSON]).series)
 
 
-def test_roofline_caption_describes_the_lines_it_draws():
-    """The caption names the labelled level ceilings (drawn dash-dotted), not a single dotted limit."""
-    assert "dotted line" not in markdown.FIGURE_TEXT["roofline"]
-    assert "L2, L3, DRAM" in markdown.FIGURE_TEXT["roofline"] and "-." in figures.ceilings.__code__.co_consts
+@needs_new
+def test_roofline_draws_each_levels_ceiling_as_a_labelled_dash_dotted_line(tmp_path, monkeypatch):
+    """Every level the run measured at a panel's thread count is a dash-dotted line at its GB/s, named; the caption agrees."""
+    drawn = {}
+    monkeypatch.setattr(figures, "save", lambda fig, path, v: drawn.setdefault("fig", fig) and path)
+    view = main_view([NEW_JSON], baseline=None)
+    assert figures.roofline(view, tmp_path / "roofline.png") is not None
+    for ax in drawn["fig"].axes[:len({r.threads for r in view.records})]:
+        threads = int(ax.get_title().split()[0])
+        lines = {line.get_ydata()[0] for line in ax.lines if line.get_linestyle() == "-."}
+        labels = " ".join(text.get_text() for text in ax.texts)
+        expected = {level: gbs[threads] for level, gbs in view.run.bandwidth.items() if threads in gbs}
+        assert expected and lines == set(expected.values())
+        assert all(f"{level} {gbs:.3g} GB/s" in labels for level, gbs in expected.items())
+    assert "dotted line" not in markdown.FIGURE_TEXT["roofline"] and "L2, L3, DRAM" in markdown.FIGURE_TEXT["roofline"]
+    figures.plt.close(drawn["fig"])
+
+
+def test_layout_is_named_only_where_the_data_varies_it():
+    """The schema-2 run measured two layouts: labels and the table name them; the old file's do not."""
+    old = main_view([PYTEST_JSON])
+    assert all(s.LECTURE not in old.label_of(r) for r in old.records)
+    assert "| layout |" not in markdown.times_table(old)
+    if NEW_JSON.exists():
+        new = main_view([NEW_JSON], baseline=None)
+        assert {r.layout for r in new.records} == set(s.LAYOUTS)
+        assert all(new.label_of(r).split()[1] == r.layout for r in new.records)
+        assert "| implementation | layout |" in markdown.times_table(new)
 
 
 def test_summary_has_no_nan_and_matches_the_view(tmp_path):
