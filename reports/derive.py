@@ -143,7 +143,7 @@ def speedup(r: Record, base: Record, visits: list[Rounds]) -> Ratio:
     """base / r: per-round ratios where both ran in the same rounds, else the ratio of medians."""
     values = [v for x in visits if r.implementation in x.seconds and base.implementation in x.seconds
               for v in ratios(x.seconds[base.implementation], x.seconds[r.implementation])]
-    if values and base.size == r.size:
+    if values and base.size == r.size:  # a round pairs the two only at the same size
         return paired(values, r, base)
     return Ratio(r, base, base.median / r.median)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from reports.stats import CONFIDENCE
+
 NOT_INTERLEAVED = "(no interval: not interleaved)"
 NO_DIFFERENCE = "no detectable difference"
 NOT_PAIRED = "*"  # the compact mark of a ratio of medians
@@ -42,6 +44,8 @@ def interval(r, sign: str = "×", compact: bool = False) -> str:
     if r.interval is None:
         return f"{head}{NOT_PAIRED}" if compact else f"{head} {NOT_INTERLEAVED}"
     text = f"{head} [{plain(r.interval.lo)}, {plain(r.interval.hi)}]"
+    if r.interval.coverage < CONFIDENCE:  # under 6 rounds no order-statistic interval reaches 95%
+        text += f" ({r.interval.coverage:.0%} interval: {r.interval.count} rounds)"
     return f"{text}, {NO_DIFFERENCE}" if r.base is not None and r.interval.contains(1.0) else text
 
 

@@ -119,6 +119,16 @@ def test_an_interval_containing_1_says_no_detectable_difference():
     assert fmt.NO_DIFFERENCE in fmt.interval(x) and fmt.NO_DIFFERENCE in markdown.headline_sentence(view)
 
 
+def test_an_interval_from_few_rounds_states_its_coverage():
+    """Below 6 rounds the whole range is the interval and covers less than 95%: the text says how much."""
+    results = Results(records=[known_record("double_loop", 2.0), known_record("numpy", 1.0)],
+                      rounds=[known_rounds({"double_loop": [2.0, 2.1, 1.9, 2.2], "numpy": [1.0] * 4})],
+                      series={"known": known_series({})})
+    (x,) = derive.analyse(results, "double_loop").series[0].speedups.values()
+    assert (x.interval.lo, x.interval.hi) == (1.9, 2.2)
+    assert fmt.interval(x) == "×2 [1.9, 2.2] (88% interval: 4 rounds)"  # 1 − 2·(1/16) = 0.875
+
+
 def test_without_rounds_a_speedup_is_a_ratio_of_medians_marked_not_interleaved():
     """No rounds: the ratio of medians, no interval, and the report says so."""
     results = Results(records=[known_record("double_loop", 3.0), known_record("numpy", 1.5)],
