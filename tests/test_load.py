@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reports import cli
+from reports import cli, derive, figures
 from reports import schema as s
 from reports.load import ReportInputError, load
 
@@ -198,6 +198,8 @@ def test_two_asv_environments_with_the_same_commit_are_two_series(tmp_path):
     for label in results.series:
         mine = [r for r in results.records if r.series == label]
         assert len({r.case for r in mine}) == len(mine)  # one commit's records per series, none merged
+    for i, view in enumerate(derive.analyse(results, "double_loop").series):  # drawing them used to raise TypeError
+        assert figures.time_vs_m(view, tmp_path / f"time_vs_m-{i}.png").exists()
 
 
 def test_old_files_default_to_the_lecture_layout_without_levels_or_rounds():
