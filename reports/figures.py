@@ -175,7 +175,8 @@ def headline_bars(v: SeriesView, path: Path) -> Path | None:
     fig, (ax,) = new_figure(1, f"Speedup over {v.baseline} at n = {n:,}, m = {m:,}{shape}",
                             width=max(6.4, 0.9 * len(found)))
     labels = [v.label_of(x.record) for x in found]
-    bars = ax.bar(labels, [x.median for x in found], color=[style(derive.variant_key(x.record))["color"] for x in found])
+    colors = [style(derive.variant_key(x.record))["color"] for x in found]
+    bars = ax.bar(labels, [x.median for x in found], color=colors)
     interval_bars(ax, range(len(found)), found)
     bar_labels(ax, bars, found)
     ax.set_yscale("log")

@@ -452,7 +452,8 @@ def fact(value, path, where: str, depth: int = 0):
 
 def grid_facts(value, path, where: str) -> dict:
     """The run record's grid facts, each checked (the report states them as recorded)."""
-    return {name(k, path, f"{where} key"): fact(v, path, f"{where}.{k}") for k, v in mapping(value, path, where).items()}
+    value = mapping(value, path, where)
+    return {name(k, path, f"{where} key"): fact(v, path, f"{where}.{k}") for k, v in value.items()}
 
 
 def run_record(data: dict, legacy: dict, path) -> Run:

@@ -117,8 +117,9 @@ def splits_table(v: SeriesView) -> str:
     rows = [[x.record.implementation, x.record.layout, x.record.dtype, f"{x.record.n:,}", f"{x.record.m:,}",
              str(x.record.threads), fmt.interval(x.vectorization, compact=True),
              fmt.interval(x.cores, compact=True), fmt.ratio(x.both)] for x in v.splits]
-    return footnoted(table(["implementation", "layout", "dtype", "n", "m", "t", f"vectorization (vs {v.baseline}, 1 thread)",
-                  "cores (t vs 1 thread)", "both"], rows)) if rows else ""
+    return footnoted(table(["implementation", "layout", "dtype", "n", "m", "t",
+                            f"vectorization (vs {v.baseline}, 1 thread)", "cores (t vs 1 thread)", "both"],
+                           rows)) if rows else ""
 
 
 def crossover_sentence(found: list[Ratio], records: list[Record]) -> str:
@@ -281,7 +282,8 @@ def series_sections(v: SeriesView, figures: dict[str, Path], suffix: str) -> lis
              f"## Not measured{suffix}", missing_section(v)]
     if v.records:
         parts += [f"## Speedup over {v.baseline}{suffix}", speedup_table(v),
-                  f"## Times per gradient{suffix}", "\n\n".join(x for x in (times_table(v), below_ceiling_note(v)) if x)]
+                  f"## Times per gradient{suffix}",
+                  "\n\n".join(x for x in (times_table(v), below_ceiling_note(v)) if x)]
     for title, body in ((f"## Vectorization versus cores{suffix}", splits_table(v)),
                         (f"## Dask scaling{suffix}", scaling_section(v)),
                         (f"## Training and preparation{suffix}", other_table(v)),

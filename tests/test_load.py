@@ -136,7 +136,8 @@ def test_a_damaged_file_is_rejected_naming_file_and_field(tmp_path, source, chan
 
 
 @pytest.mark.skipif(not NEW_JSON.exists(), reason="the schema-2 sample is not recorded yet")
-@pytest.mark.parametrize(("change", "raw", "words"), [d[1:] for d in ROUNDS_DAMAGED], ids=[d[0] for d in ROUNDS_DAMAGED])
+@pytest.mark.parametrize(("change", "raw", "words"), [d[1:] for d in ROUNDS_DAMAGED],
+                         ids=[d[0] for d in ROUNDS_DAMAGED])
 def test_a_damaged_rounds_entry_is_rejected(tmp_path, change, raw, words):
     """Per-round seconds, probe readings and call counts are checked like every other field."""
     path = damaged(tmp_path, NEW_JSON, change, raw)

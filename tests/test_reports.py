@@ -544,7 +544,7 @@ def test_machine_caption_names_the_gpu_when_the_run_had_one(tmp_path):
 
 @needs_new
 def test_roofline_draws_each_levels_ceiling_as_a_labelled_dash_dotted_line(tmp_path, monkeypatch):
-    """Every level the run measured at a panel's thread count is a dash-dotted line at its GB/s, named; the caption agrees."""
+    """Each level measured at a panel's thread count is a dash-dotted line at its GB/s, named; the caption agrees."""
     drawn = {}
     monkeypatch.setattr(figures, "save", lambda fig, path, v: drawn.setdefault("fig", fig) and path)
     view = main_view([NEW_JSON], baseline=None)
