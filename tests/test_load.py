@@ -89,6 +89,8 @@ DAMAGED = [
     ("first-call-cache", set_run(s.FIRST_CALL, {"numba": {"seconds": 1, "cache": "warm"}}), None,
      "logreg.first_call.numba.cache"),
     ("cores-zero", lambda d: d["machine_info"][s.SUITE_KEY].__setitem__(s.CORES, 0), None, "logreg.cores"),
+    ("caches-nan", lambda d: d["machine_info"][s.SUITE_KEY].__setitem__(s.CACHES, {"L2": RAW}), "NaN",
+     "logreg.caches.L2"),
     ("deep-nesting", None, "[" * 100_000 + "]" * 100_000, "nested too deeply"),
     ("no-benchmarks", lambda d: d.__setitem__("benchmarks", []), None, "no results"),
     ("only-benchmarks", lambda d: d.clear() or d.__setitem__("benchmarks", []), None,
