@@ -54,8 +54,9 @@ def new_figure(panels: int, title: str, width: float = 4.6, height: float = 3.8)
 
 
 def save(fig, path: Path, v: SeriesView) -> Path:
-    """Write the figure with the machine caption under it, and close it."""
-    fig.text(0.5, -0.01, fmt.caption(v.series), ha="center", va="top", fontsize=8, color="0.3", wrap=True)
+    """Write the figure with the machine caption and the input's name under it, and close it."""
+    fig.text(0.5, -0.01, f"{fmt.caption(v.series)} — input {v.label}", ha="center", va="top", fontsize=8,
+             color="0.3", wrap=True)
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path
@@ -152,8 +153,9 @@ def speedup_heatmap(v: SeriesView, path: Path) -> Path | None:
 
 
 def bar_labels(ax, bars, found: list) -> None:
-    """Each bar's value on top of it; '*' marks a ratio of medians (no interval)."""
-    ax.bar_label(bars, [fmt.ratio(x.median) + ("" if x.interval else "*") for x in found], padding=2, fontsize=8)
+    """Each bar's value inside it (its top carries the interval bar); '*' marks a ratio of medians."""
+    ax.bar_label(bars, [fmt.ratio(x.median) + ("" if x.interval else "*") for x in found], label_type="center",
+                 color="white", fontsize=8, fontweight="bold")
 
 
 def interval_bars(ax, xs, found: list[Ratio]) -> None:
