@@ -38,8 +38,19 @@ def scaling_text(v: SeriesView) -> str:
             f"machine) and efficiency = {base} time / Dask time (right; above 1, Dask is faster).")
 
 
+def roofline_text(v: SeriesView) -> str:
+    """The roofline caption, naming the marker and line encodings only where the data varies them."""
+    extra = [text for attr, text in (("layout", "hollow markers: a layout other than the lecture's"),
+                                     ("dtype", f"dotted lines: a dtype other than {derive.REFERENCE_DTYPE}"))
+             if varies(v.records, attr)]
+    text = "; ".join(extra)
+    return FIGURE_TEXT["roofline"] + (f" {text[0].upper()}{text[1:]}." if extra else "")
+
+
 def figure_text(name: str, v: SeriesView) -> str:
-    return scaling_text(v) if name == "scaling" else FIGURE_TEXT[name]
+    """What a figure shows (captions that depend on the data are built from it)."""
+    special = {"scaling": scaling_text, "roofline": roofline_text}
+    return special[name](v) if name in special else FIGURE_TEXT[name]
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
