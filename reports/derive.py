@@ -214,9 +214,8 @@ def efficiencies(records: list[Record]) -> list[Ratio]:
 
 
 def rounds_used(v: SeriesView, r: Record) -> int:
-    """How many per-round ratios r's stated numbers come from: its speedup's, else its × limit's (0: none)."""
-    speed, limit = v.speedups.get(r), v.limits.get(r)
-    return speed.rounds if speed else limit.rounds if limit else 0
+    """How many rounds r's paired ratios come from (0: none is paired); a ratio without interval is unpaired."""
+    return max((x.rounds for x in (v.speedups.get(r), v.limits.get(r)) if x), default=0)
 
 
 def noise_flags(series: Series) -> tuple[str, ...]:
