@@ -21,8 +21,8 @@ def time(seconds: float | None) -> str:
 
 
 def ratio(x: float | None) -> str:
-    """A speedup or ratio as '×1.5', '×230', '×12,000'."""
-    if x is None:
+    """A speedup or ratio as '×1.5', '×230', '×12,000' ('–' for none, NaN included)."""
+    if x is None or x != x:
         return "–"
     return f"×{x:.2g}" if x < 10 else f"×{x:,.0f}"
 
