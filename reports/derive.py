@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from reports import fmt
 from reports import schema as s
-from reports.load import Failure, Record, Results, Rounds, Series, default_baseline
+from reports.load import Failure, Record, ReportInputError, Results, Rounds, Series, default_baseline
 from reports.stats import Interval, median_interval, ratios
 
 REFERENCE_DTYPE = "float64"
@@ -316,6 +316,8 @@ def analyse(results: Results, baseline: str | None = None, failures: list[dict] 
     failures: cases the sweep saw fail that the run record does not hold ({"case", "message"[, "cause"]}),
     attributed to the first series.
     """
+    if not results.series:
+        raise ReportInputError("no input: give a pytest-benchmark JSON file or an asv results directory")
     baseline = baseline or default_baseline(results)
     extra = [Failure(str(f["case"]), str(f.get("cause", "error")), str(f.get("message", ""))) for f in failures or []]
     views = []

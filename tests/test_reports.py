@@ -374,9 +374,11 @@ def test_bad_input_exits_2_naming_the_file(tmp_path, capsys, content, words):
 
 
 def test_missing_asv_directory_is_a_clear_error(tmp_path):
-    """An asv directory without results names itself."""
+    """An asv directory without results names itself; no input at all is an error too, not an empty report."""
     with pytest.raises(ReportInputError, match=str(tmp_path)):
         load([], tmp_path)
+    with pytest.raises(ReportInputError, match="no input"):
+        derive.analyse(load([]))
 
 
 def test_baseline_is_checked_against_the_implementations():
