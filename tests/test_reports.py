@@ -104,7 +104,7 @@ def test_speedup_is_the_median_of_per_round_ratios_pooled_over_visits():
     # for 10 values the 95% interval is [x(2), x(9)]: P(Binomial(10, ½) ≤ 1) = 11/1024 ≤ 2.5% < 56/1024
     assert ratios == [1.0, 1.8, 2.0, 2.0, 2.0, 2.0, 2.2, 2.4, 3.0, 4.0]
     assert (x.median, x.interval.lo, x.interval.hi, x.rounds) == (2.0, 1.8, 3.0, 10)
-    assert x.detectable and fmt.interval(x) == "×2 [1.8, 3]"
+    assert x.detectable and fmt.interval(x) == "×2 [1.8–3]"
 
 
 def test_an_interval_containing_1_says_no_detectable_difference():
@@ -126,7 +126,7 @@ def test_an_interval_from_few_rounds_states_its_coverage():
                       series={"known": known_series({})})
     (x,) = derive.analyse(results, "double_loop").series[0].speedups.values()
     assert (x.interval.lo, x.interval.hi) == (1.9, 2.2)
-    assert fmt.interval(x) == "×2 [1.9, 2.2] (88% interval: 4 rounds)"  # 1 − 2·(1/16) = 0.875
+    assert fmt.interval(x) == "×2 [1.9–2.2] (88% interval: 4 rounds)"  # 1 − 2·(1/16) = 0.875
 
 
 def test_without_rounds_a_speedup_is_a_ratio_of_medians_marked_not_interleaved():
