@@ -26,7 +26,7 @@ CEILING_SHADES = {s.L2: "0.55", s.L3: "0.35", s.DRAM: "0.0"}  # roofline: one gr
 
 
 class Style:
-    """One colour per implementation, a line style per dtype, a marker per thread count."""
+    """Colour: implementation; marker: thread count; hollow and dashed: frame layout; dotted: another dtype."""
 
     def __init__(self, records: list[Record]):
         cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -36,9 +36,9 @@ class Style:
     def __call__(self, key: tuple) -> dict:
         name, layout, dtype, threads = key
         return {"color": self.colors.get(name, "black"), "label": derive.label(key, self.records),
-                "linestyle": "-" if dtype == derive.REFERENCE_DTYPE else "--",
-                "marker": "o" if threads == 1 else "s",
-                "markerfacecolor": None if layout == s.LECTURE else "none"}
+                **dtype_line(dtype), **layout_marker(layout),
+                **({} if layout == s.LECTURE or dtype != derive.REFERENCE_DTYPE else {"linestyle": "--"}),
+                "marker": "o" if threads == 1 else "s"}
 
 
 def new_figure(panels: int, title: str, width: float = 4.6, height: float = 3.8):
