@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from reports import fmt
 from reports import schema as s
-from reports.load import Failure, Record, Results, Rounds, Series, default_baseline
+from reports.load import Failure, Record, ReportInputError, Results, Rounds, Series, default_baseline
 from reports.stats import Interval, median_interval, ratios
 
 REFERENCE_DTYPE = "float64"
@@ -143,7 +143,7 @@ def speedup(r: Record, base: Record, visits: list[Rounds]) -> Ratio:
     """base / r: per-round ratios where both ran in the same rounds, else the ratio of medians."""
     values = [v for x in visits if r.implementation in x.seconds and base.implementation in x.seconds
               for v in ratios(x.seconds[base.implementation], x.seconds[r.implementation])]
-    if values and base.size == r.size:
+    if values and base.size == r.size:  # a round pairs the two only at the same size
         return paired(values, r, base)
     return Ratio(r, base, base.median / r.median)
 
@@ -214,9 +214,8 @@ def efficiencies(records: list[Record]) -> list[Ratio]:
 
 
 def rounds_used(v: SeriesView, r: Record) -> int:
-    """How many per-round ratios r's stated numbers come from: its speedup's, else its × limit's (0: none)."""
-    speed, limit = v.speedups.get(r), v.limits.get(r)
-    return speed.rounds if speed else limit.rounds if limit else 0
+    """How many rounds r's paired ratios come from (0: none is paired); a ratio without interval is unpaired."""
+    return max((x.rounds for x in (v.speedups.get(r), v.limits.get(r)) if x), default=0)
 
 
 def noise_flags(series: Series) -> tuple[str, ...]:
@@ -317,6 +316,8 @@ def analyse(results: Results, baseline: str | None = None, failures: list[dict] 
     failures: cases the sweep saw fail that the run record does not hold ({"case", "message"[, "cause"]}),
     attributed to the first series.
     """
+    if not results.series:
+        raise ReportInputError("no input: give a pytest-benchmark JSON file or an asv results directory")
     baseline = baseline or default_baseline(results)
     extra = [Failure(str(f["case"]), str(f.get("cause", "error")), str(f.get("message", ""))) for f in failures or []]
     views = []

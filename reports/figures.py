@@ -22,12 +22,11 @@ from reports.load import Record, Results  # noqa: E402
 
 TIME_LABEL = "time per gradient (s)"
 LEGEND = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "fontsize": 8}  # beside the axes, off the data
-LAYOUT_LINES = {s.LECTURE: "-", s.FRAME: "--"}  # roofline: line style per layout of X
 CEILING_SHADES = {s.L2: "0.55", s.L3: "0.35", s.DRAM: "0.0"}  # roofline: one grey per memory level
 
 
 class Style:
-    """One colour per implementation, a line style per dtype, a marker per thread count."""
+    """Colour: implementation; marker: thread count; hollow and dashed: frame layout; dotted: another dtype."""
 
     def __init__(self, records: list[Record]):
         cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -37,9 +36,9 @@ class Style:
     def __call__(self, key: tuple) -> dict:
         name, layout, dtype, threads = key
         return {"color": self.colors.get(name, "black"), "label": derive.label(key, self.records),
-                "linestyle": "-" if dtype == derive.REFERENCE_DTYPE else "--",
-                "marker": "o" if threads == 1 else "s",
-                "markerfacecolor": None if layout == s.LECTURE else "none"}
+                **dtype_line(dtype), **layout_marker(layout),
+                **({} if layout == s.LECTURE or dtype != derive.REFERENCE_DTYPE else {"linestyle": "--"}),
+                "marker": "o" if threads == 1 else "s"}
 
 
 def new_figure(panels: int, title: str, width: float = 4.6, height: float = 3.8):
@@ -55,8 +54,9 @@ def new_figure(panels: int, title: str, width: float = 4.6, height: float = 3.8)
 
 
 def save(fig, path: Path, v: SeriesView) -> Path:
-    """Write the figure with the machine caption under it, and close it."""
-    fig.text(0.5, -0.01, fmt.caption(v.series), ha="center", va="top", fontsize=8, color="0.3", wrap=True)
+    """Write the figure with the machine caption and the input's name under it, and close it."""
+    fig.text(0.5, -0.01, f"{fmt.caption(v.series)} — input {v.label}", ha="center", va="top", fontsize=8,
+             color="0.3", wrap=True)
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path
@@ -153,8 +153,9 @@ def speedup_heatmap(v: SeriesView, path: Path) -> Path | None:
 
 
 def bar_labels(ax, bars, found: list) -> None:
-    """Each bar's value on top of it; '*' marks a ratio of medians (no interval)."""
-    ax.bar_label(bars, [fmt.ratio(x.median) + ("" if x.interval else "*") for x in found], padding=2, fontsize=8)
+    """Each bar's value inside it (its top carries the interval bar); '*' marks a ratio of medians."""
+    ax.bar_label(bars, [fmt.ratio(x.median) + ("" if x.interval else "*") for x in found], label_type="center",
+                 color="white", fontsize=8, fontweight="bold")
 
 
 def interval_bars(ax, xs, found: list[Ratio]) -> None:
@@ -176,7 +177,8 @@ def headline_bars(v: SeriesView, path: Path) -> Path | None:
     fig, (ax,) = new_figure(1, f"Speedup over {v.baseline} at n = {n:,}, m = {m:,}{shape}",
                             width=max(6.4, 0.9 * len(found)))
     labels = [v.label_of(x.record) for x in found]
-    bars = ax.bar(labels, [x.median for x in found], color=[style(derive.variant_key(x.record))["color"] for x in found])
+    colors = [style(derive.variant_key(x.record))["color"] for x in found]
+    bars = ax.bar(labels, [x.median for x in found], color=colors)
     interval_bars(ax, range(len(found)), found)
     bar_labels(ax, bars, found)
     ax.set_yscale("log")
@@ -224,8 +226,19 @@ def ceilings(ax, v: SeriesView, threads: int) -> None:
         gbs = derive.ceiling(v.series, level, threads)
         if gbs is not None:
             ax.axhline(gbs, color=CEILING_SHADES[level], linestyle="-.", linewidth=1.0)
-            ax.text(0.01, gbs, f"{level} {gbs:.3g} GB/s", transform=ax.get_yaxis_transform(), va="bottom",
-                    ha="left", fontsize=7, color=CEILING_SHADES[level])
+            ax.text(0.01, gbs, f"{level} {gbs:.3g} GB/s", transform=ax.get_yaxis_transform(), va="center",
+                    ha="left", fontsize=7, color=CEILING_SHADES[level],
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+
+
+def dtype_line(dtype: str) -> dict:
+    """Solid for the reference dtype, dotted for another (one per line of the roofline)."""
+    return {"linestyle": "-" if dtype == derive.REFERENCE_DTYPE else ":"}
+
+
+def layout_marker(layout: str) -> dict:
+    """Filled markers for the lecture layout, hollow for another: a single point shows it too."""
+    return {"markerfacecolor": None if layout == s.LECTURE else "none"}
 
 
 def roofline_lines(ax, v: SeriesView, records: list[Record], style: Style) -> None:
@@ -237,15 +250,14 @@ def roofline_lines(ax, v: SeriesView, records: list[Record], style: Style) -> No
                           if (r.implementation, r.layout, r.dtype, r.n) == (name, layout, dtype, n))
             if line:
                 ax.plot(*zip(*line, strict=True), color=style.colors[name], marker=markers[n], markersize=5,
-                        linestyle=LAYOUT_LINES.get(layout, ":"),
-                        markerfacecolor=None if dtype == derive.REFERENCE_DTYPE else "none")
+                        **dtype_line(dtype), **layout_marker(layout))
 
 
 def roofline(v: SeriesView, path: Path) -> Path | None:
     """Achieved GB/s (bytes of X / median time) against size, a panel per thread count, each level's ceiling.
 
     Colour is the implementation, the marker n (sizes of X coincide: n=1000, m=1e5 and n=100, m=1e6
-    are both 800 MB), filled/hollow the dtype, solid/dashed the layout; the labelled dash-dotted
+    are both 800 MB), filled/hollow the layout, solid/dotted the dtype; the labelled dash-dotted
     lines are the read bandwidth of L2, L3 and DRAM measured with that panel's thread count.
     """
     records = [r for r in v.records if r.bytes_x > 0]
@@ -273,12 +285,11 @@ def roofline_legend(style: Style, records: list[Record]) -> list:
     handles = [Line2D([], [], color=style.colors[name], label=name) for name in derive.implementations(records)]
     dtypes = sorted({r.dtype for r in records}, key=lambda d: d != derive.REFERENCE_DTYPE)
     if len(dtypes) > 1:
-        handles += [Line2D([], [], color="black", marker="p", linestyle="none", label=d,
-                           markerfacecolor=None if d == derive.REFERENCE_DTYPE else "none") for d in dtypes]
-    layouts = sorted({r.layout for r in records})
+        handles += [Line2D([], [], color="black", label=d, **dtype_line(d)) for d in dtypes]
+    layouts = sorted({r.layout for r in records}, key=lambda x: x != s.LECTURE)
     if len(layouts) > 1:
-        handles += [Line2D([], [], color="black", linestyle=LAYOUT_LINES.get(x, ":"), label=f"{x} layout")
-                    for x in layouts]
+        handles += [Line2D([], [], color="black", marker="p", linestyle="none", label=f"{x} layout",
+                           **layout_marker(x)) for x in layouts]
     handles += [Line2D([], [], color="black", marker=marker, linestyle="none", label=f"n = {n:,}")
                 for n, marker in n_markers(records).items()]
     handles.append(Line2D([], [], color="black", linestyle="-.", label="read bandwidth of a memory level"))

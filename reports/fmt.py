@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from reports.stats import CONFIDENCE
+
 NOT_INTERLEAVED = "(no interval: not interleaved)"
 NO_DIFFERENCE = "no detectable difference"
 NOT_PAIRED = "*"  # the compact mark of a ratio of medians
@@ -19,8 +21,8 @@ def time(seconds: float | None) -> str:
 
 
 def ratio(x: float | None) -> str:
-    """A speedup or ratio as '×1.5', '×230', '×12,000'."""
-    if x is None:
+    """A speedup or ratio as '×1.5', '×230', '×12,000' ('–' for none, NaN included)."""
+    if x is None or x != x:
         return "–"
     return f"×{x:.2g}" if x < 10 else f"×{x:,.0f}"
 
@@ -31,7 +33,7 @@ def plain(x: float) -> str:
 
 
 def interval(r, sign: str = "×", compact: bool = False) -> str:
-    """'×8.1 [7.9, 8.3]', '×1.0 [0.97, 1.04], no detectable difference', or the ratio marked not interleaved.
+    """'×8.1 [7.9–8.3]', '×1.0 [0.97–1.04], no detectable difference', or the ratio marked not interleaved.
 
     r is a derive.Ratio (or None: '–'); the 1 test only applies to ratios of two things timed (r.base).
     compact marks a ratio without interval with NOT_PAIRED (tables explain the mark once).
@@ -41,7 +43,9 @@ def interval(r, sign: str = "×", compact: bool = False) -> str:
     head = f"{sign}{plain(r.median)}"
     if r.interval is None:
         return f"{head}{NOT_PAIRED}" if compact else f"{head} {NOT_INTERLEAVED}"
-    text = f"{head} [{plain(r.interval.lo)}, {plain(r.interval.hi)}]"
+    text = f"{head} [{plain(r.interval.lo)}–{plain(r.interval.hi)}]"  # no comma: 4,355 has one
+    if r.interval.coverage < CONFIDENCE:  # under 6 rounds no order-statistic interval reaches 95%
+        text += f" ({r.interval.coverage:.0%} interval: {r.interval.count} rounds)"
     return f"{text}, {NO_DIFFERENCE}" if r.base is not None and r.interval.contains(1.0) else text
 
 

@@ -452,7 +452,8 @@ def fact(value, path, where: str, depth: int = 0):
 
 def grid_facts(value, path, where: str) -> dict:
     """The run record's grid facts, each checked (the report states them as recorded)."""
-    return {name(k, path, f"{where} key"): fact(v, path, f"{where}.{k}") for k, v in mapping(value, path, where).items()}
+    value = mapping(value, path, where)
+    return {name(k, path, f"{where} key"): fact(v, path, f"{where}.{k}") for k, v in value.items()}
 
 
 def run_record(data: dict, legacy: dict, path) -> Run:
@@ -512,7 +513,7 @@ def machine(info: dict, path) -> Machine:
                         f"{optional(version, name, path, f'{where}.{s.BLAS}[{i}].version') or '?'}")
     versions = {name(k, path, f"{where}.{s.VERSIONS} key"): name(str(v), path, f"{where}.{s.VERSIONS}.{k}")
                 for k, v in mapping(info.get(s.VERSIONS) or {}, path, f"{where}.{s.VERSIONS}").items()}
-    identity = {key: info[key] for key in s.MACHINE_FIELDS if key in info}
+    identity = {key: fact(info[key], path, f"{where}.{key}") for key in s.MACHINE_FIELDS if key in info}
     return Machine(cpu_model=optional(info.get(s.CPU_MODEL), name, path, f"{where}.{s.CPU_MODEL}") or "?",
                    cores=optional(info.get(s.CORES), count, path, f"{where}.{s.CORES}", maximum=10**6),
                    gpu=optional(info.get(s.GPU), name, path, f"{where}.{s.GPU}"),
@@ -580,8 +581,9 @@ def asv_records(result, key: str, names: list[str], path, series: str) -> list[R
             fail(path, f"{where}.{s.DTYPE}", f"not a NumPy dtype: {shown(fields['dtype'])}")
         stat = stat if isinstance(stat, dict) else {}
         records.append(Record(
-            benchmark=key.rsplit("_", 1)[-1], series=series, source="asv", commit=result.commit_hash,
-            date=result.date, implementation=name(case.get(s.IMPLEMENTATION), path, f"{where}.{s.IMPLEMENTATION}"),
+            benchmark=key.rsplit("_", 1)[-1], series=series, source="asv",
+            commit=name(result.commit_hash, path, "commit_hash"),
+            date=optional(result.date, count, path, "date", minimum=0, maximum=10**15), implementation=name(case.get(s.IMPLEMENTATION), path, f"{where}.{s.IMPLEMENTATION}"),
             **{**fields, "bytes_x": fields["n"] * fields["m"] * itemsize}, median=median,
             q1=optional(stat.get("q_25"), number, path, f"{where}.q_25", zero=True),
             q3=optional(stat.get("q_75"), number, path, f"{where}.q_75", zero=True),
@@ -618,7 +620,8 @@ def asv_machine(machine_json: Path) -> Machine:
     cores = info.get("num_cpu")
     cores = count(int(cores) if str(cores).isdigit() else cores, machine_json, "num_cpu") if cores else None
     label = optional(info.get("machine"), name, machine_json, "machine") or machine_json.parent.name
-    return Machine(cpu_model=f"{cpu} (asv machine {label})", cores=cores, raw={"asv": info})
+    return Machine(cpu_model=f"{cpu} (asv machine {label})", cores=cores,
+                   raw={"asv": grid_facts(info, machine_json, "machine.json")})
 
 
 def load_asv(results_dir: Path) -> Results:

@@ -38,8 +38,19 @@ def scaling_text(v: SeriesView) -> str:
             f"machine) and efficiency = {base} time / Dask time (right; above 1, Dask is faster).")
 
 
+def roofline_text(v: SeriesView) -> str:
+    """The roofline caption, naming the marker and line encodings only where the data varies them."""
+    extra = [text for attr, text in (("layout", "hollow markers: a layout other than the lecture's"),
+                                     ("dtype", f"dotted lines: a dtype other than {derive.REFERENCE_DTYPE}"))
+             if varies(v.records, attr)]
+    text = "; ".join(extra)
+    return FIGURE_TEXT["roofline"] + (f" {text[0].upper()}{text[1:]}." if extra else "")
+
+
 def figure_text(name: str, v: SeriesView) -> str:
-    return scaling_text(v) if name == "scaling" else FIGURE_TEXT[name]
+    """What a figure shows (captions that depend on the data are built from it)."""
+    special = {"scaling": scaling_text, "roofline": roofline_text}
+    return special[name](v) if name in special else FIGURE_TEXT[name]
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
@@ -117,8 +128,9 @@ def splits_table(v: SeriesView) -> str:
     rows = [[x.record.implementation, x.record.layout, x.record.dtype, f"{x.record.n:,}", f"{x.record.m:,}",
              str(x.record.threads), fmt.interval(x.vectorization, compact=True),
              fmt.interval(x.cores, compact=True), fmt.ratio(x.both)] for x in v.splits]
-    return footnoted(table(["implementation", "layout", "dtype", "n", "m", "t", f"vectorization (vs {v.baseline}, 1 thread)",
-                  "cores (t vs 1 thread)", "both"], rows)) if rows else ""
+    return footnoted(table(["implementation", "layout", "dtype", "n", "m", "t",
+                            f"vectorization (vs {v.baseline}, 1 thread)", "cores (t vs 1 thread)", "both"],
+                           rows)) if rows else ""
 
 
 def crossover_sentence(found: list[Ratio], records: list[Record]) -> str:
@@ -257,6 +269,8 @@ def missing_section(v: SeriesView) -> str:
         lines.append(f"- skipped ({len(cases)}): {reason} — {shown}")
     if not v.records and not v.scaling and not v.other:
         lines.append("- No case of this input finished: there are no results to report.")
+    if v.records and all(r.source == "asv" for r in v.records):
+        lines.append("- asv results do not say which cases were skipped (asv shows them as n/a); not listed here.")
     return "\n".join(lines) or "Every case of the profile ran."
 
 
@@ -279,7 +293,8 @@ def series_sections(v: SeriesView, figures: dict[str, Path], suffix: str) -> lis
              f"## Not measured{suffix}", missing_section(v)]
     if v.records:
         parts += [f"## Speedup over {v.baseline}{suffix}", speedup_table(v),
-                  f"## Times per gradient{suffix}", "\n\n".join(x for x in (times_table(v), below_ceiling_note(v)) if x)]
+                  f"## Times per gradient{suffix}",
+                  "\n\n".join(x for x in (times_table(v), below_ceiling_note(v)) if x)]
     for title, body in ((f"## Vectorization versus cores{suffix}", splits_table(v)),
                         (f"## Dask scaling{suffix}", scaling_section(v)),
                         (f"## Training and preparation{suffix}", other_table(v)),

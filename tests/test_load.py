@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reports import cli
+from reports import cli, derive, figures
 from reports import schema as s
 from reports.load import ReportInputError, load
 
@@ -89,6 +89,8 @@ DAMAGED = [
     ("first-call-cache", set_run(s.FIRST_CALL, {"numba": {"seconds": 1, "cache": "warm"}}), None,
      "logreg.first_call.numba.cache"),
     ("cores-zero", lambda d: d["machine_info"][s.SUITE_KEY].__setitem__(s.CORES, 0), None, "logreg.cores"),
+    ("caches-nan", lambda d: d["machine_info"][s.SUITE_KEY].__setitem__(s.CACHES, {"L2": RAW}), "NaN",
+     "logreg.caches.L2"),
     ("deep-nesting", None, "[" * 100_000 + "]" * 100_000, "nested too deeply"),
     ("no-benchmarks", lambda d: d.__setitem__("benchmarks", []), None, "no results"),
     ("only-benchmarks", lambda d: d.clear() or d.__setitem__("benchmarks", []), None,
@@ -136,7 +138,8 @@ def test_a_damaged_file_is_rejected_naming_file_and_field(tmp_path, source, chan
 
 
 @pytest.mark.skipif(not NEW_JSON.exists(), reason="the schema-2 sample is not recorded yet")
-@pytest.mark.parametrize(("change", "raw", "words"), [d[1:] for d in ROUNDS_DAMAGED], ids=[d[0] for d in ROUNDS_DAMAGED])
+@pytest.mark.parametrize(("change", "raw", "words"), [d[1:] for d in ROUNDS_DAMAGED],
+                         ids=[d[0] for d in ROUNDS_DAMAGED])
 def test_a_damaged_rounds_entry_is_rejected(tmp_path, change, raw, words):
     """Per-round seconds, probe readings and call counts are checked like every other field."""
     path = damaged(tmp_path, NEW_JSON, change, raw)
@@ -198,6 +201,8 @@ def test_two_asv_environments_with_the_same_commit_are_two_series(tmp_path):
     for label in results.series:
         mine = [r for r in results.records if r.series == label]
         assert len({r.case for r in mine}) == len(mine)  # one commit's records per series, none merged
+    for i, view in enumerate(derive.analyse(results, "double_loop").series):  # drawing them used to raise TypeError
+        assert figures.time_vs_m(view, tmp_path / f"time_vs_m-{i}.png").exists()
 
 
 def test_old_files_default_to_the_lecture_layout_without_levels_or_rounds():

@@ -104,7 +104,7 @@ def test_speedup_is_the_median_of_per_round_ratios_pooled_over_visits():
     # for 10 values the 95% interval is [x(2), x(9)]: P(Binomial(10, ½) ≤ 1) = 11/1024 ≤ 2.5% < 56/1024
     assert ratios == [1.0, 1.8, 2.0, 2.0, 2.0, 2.0, 2.2, 2.4, 3.0, 4.0]
     assert (x.median, x.interval.lo, x.interval.hi, x.rounds) == (2.0, 1.8, 3.0, 10)
-    assert x.detectable and fmt.interval(x) == "×2 [1.8, 3]"
+    assert x.detectable and fmt.interval(x) == "×2 [1.8–3]"
 
 
 def test_an_interval_containing_1_says_no_detectable_difference():
@@ -117,6 +117,16 @@ def test_an_interval_containing_1_says_no_detectable_difference():
     (x,) = view.speedups.values()
     assert x.interval.contains(1.0) and not x.detectable
     assert fmt.NO_DIFFERENCE in fmt.interval(x) and fmt.NO_DIFFERENCE in markdown.headline_sentence(view)
+
+
+def test_an_interval_from_few_rounds_states_its_coverage():
+    """Below 6 rounds the whole range is the interval and covers less than 95%: the text says how much."""
+    results = Results(records=[known_record("double_loop", 2.0), known_record("numpy", 1.0)],
+                      rounds=[known_rounds({"double_loop": [2.0, 2.1, 1.9, 2.2], "numpy": [1.0] * 4})],
+                      series={"known": known_series({})})
+    (x,) = derive.analyse(results, "double_loop").series[0].speedups.values()
+    assert (x.interval.lo, x.interval.hi) == (1.9, 2.2)
+    assert fmt.interval(x) == "×2 [1.9–2.2] (88% interval: 4 rounds)"  # 1 − 2·(1/16) = 0.875
 
 
 def test_without_rounds_a_speedup_is_a_ratio_of_medians_marked_not_interleaved():
@@ -203,10 +213,12 @@ def test_summary_json_has_the_contracts_fields(tmp_path):
     for case in data["cases"]:
         assert tuple(case) == s.SUMMARY_CASE_FIELDS
         assert case[s.MEDIAN_SECONDS] > 0 and isinstance(case[s.ROUNDS_USED], int)
+        paired = [x for x in (case[s.SPEEDUP], case[s.TIMES_LIMIT]) if x and x["lo"] is not None]
+        assert (case[s.ROUNDS_USED] > 0) == bool(paired)  # rounds only where some ratio has an interval
+        for x in paired:
+            assert x["lo"] <= x["median"] <= x["hi"]
         if case[s.SPEEDUP] is not None:
             assert set(case[s.SPEEDUP]) == {"median", "lo", "hi"}
-            if case[s.ROUNDS_USED]:
-                assert case[s.SPEEDUP]["lo"] <= case[s.SPEEDUP]["median"] <= case[s.SPEEDUP]["hi"]
         if case[s.TIMES_LIMIT] is not None:
             assert set(case[s.TIMES_LIMIT]) == {"median", "lo", "hi", s.LEVEL}
             assert case[s.TIMES_LIMIT][s.LEVEL] in s.LEVELS
@@ -362,9 +374,11 @@ def test_bad_input_exits_2_naming_the_file(tmp_path, capsys, content, words):
 
 
 def test_missing_asv_directory_is_a_clear_error(tmp_path):
-    """An asv directory without results names itself."""
+    """An asv directory without results names itself; no input at all is an error too, not an empty report."""
     with pytest.raises(ReportInputError, match=str(tmp_path)):
         load([], tmp_path)
+    with pytest.raises(ReportInputError, match="no input"):
+        derive.analyse(load([]))
 
 
 def test_baseline_is_checked_against_the_implementations():
@@ -434,6 +448,7 @@ def test_two_series_get_their_own_sections_and_summaries(tmp_path, monkeypatch):
     text = (run / "report.md").read_text()
     assert f"## Headline — {PYTEST_JSON.name}" in text and "## Headline — asv testbox/" in text
     assert (run / "summary.json").exists() and (run / "summary-1.json").exists()
+    assert "asv results do not say which cases were skipped" in text
     asv = json.loads((run / "summary-1.json").read_text())
     assert {c[s.IMPLEMENTATION] for c in asv["cases"]} == {"double_loop", "single_loop", "numpy", "numba"}
 
@@ -531,10 +546,34 @@ def test_machine_caption_names_the_gpu_when_the_run_had_one(tmp_path):
     assert "GPU" not in fmt.caption(main_view([PYTEST_JSON]).series)
 
 
-def test_roofline_caption_describes_the_lines_it_draws():
-    """The caption names the labelled level ceilings (drawn dash-dotted), not a single dotted limit."""
-    assert "dotted line" not in markdown.FIGURE_TEXT["roofline"]
-    assert "L2, L3, DRAM" in markdown.FIGURE_TEXT["roofline"] and "-." in figures.ceilings.__code__.co_consts
+@needs_new
+def test_roofline_draws_each_levels_ceiling_as_a_labelled_dash_dotted_line(tmp_path, monkeypatch):
+    """Each level measured at a panel's thread count is a dash-dotted line at its GB/s, named; the caption agrees."""
+    drawn = {}
+    monkeypatch.setattr(figures, "save", lambda fig, path, v: drawn.setdefault("fig", fig) and path)
+    view = main_view([NEW_JSON], baseline=None)
+    assert figures.roofline(view, tmp_path / "roofline.png") is not None
+    for ax in drawn["fig"].axes[:len({r.threads for r in view.records})]:
+        threads = int(ax.get_title().split()[0])
+        lines = {line.get_ydata()[0] for line in ax.lines if line.get_linestyle() == "-."}
+        labels = " ".join(text.get_text() for text in ax.texts)
+        expected = {level: gbs[threads] for level, gbs in view.run.bandwidth.items() if threads in gbs}
+        assert expected and lines == set(expected.values())
+        assert all(f"{level} {gbs:.3g} GB/s" in labels for level, gbs in expected.items())
+    assert "dotted line" not in markdown.FIGURE_TEXT["roofline"] and "L2, L3, DRAM" in markdown.FIGURE_TEXT["roofline"]
+    figures.plt.close(drawn["fig"])
+
+
+def test_layout_is_named_only_where_the_data_varies_it():
+    """The schema-2 run measured two layouts: labels and the table name them; the old file's do not."""
+    old = main_view([PYTEST_JSON])
+    assert all(s.LECTURE not in old.label_of(r) for r in old.records)
+    assert "| layout |" not in markdown.times_table(old)
+    if NEW_JSON.exists():
+        new = main_view([NEW_JSON], baseline=None)
+        assert {r.layout for r in new.records} == set(s.LAYOUTS)
+        assert all(new.label_of(r).split()[1] == r.layout for r in new.records)
+        assert "| implementation | layout |" in markdown.times_table(new)
 
 
 def test_summary_has_no_nan_and_matches_the_view(tmp_path):
