@@ -30,9 +30,9 @@ from reports import schema
 
 _PROFILE = grid.profile()
 TRAIN_SIZE, TRAIN_ITERATIONS = (100, 10_000), 20
-# At least 10 samples in each of 2 processes, at most 50, and no more once 10 are in and 1 s has
-# passed: about 20 samples per case at the quick sizes, where a case costs more to start than to time.
-ROUNDS, REPEAT = 2, (10, 50, 1.0)
+# At least 10 samples in each of 2 processes, at most 20, and no more once 10 are in and 0.5 s has
+# passed: 20 to 40 samples per case, where starting a case costs more than timing it.
+ROUNDS, REPEAT = 2, (10, 20, 0.5)
 
 
 def libraries(name: str) -> set[str]:
@@ -155,8 +155,9 @@ class TimeFirstCall:
     params = (list(INSTALLED),)
     param_names = (schema.IMPLEMENTATION,)
     timeout = 300
-    # Each sample is a fresh interpreter that imports and compiles (seconds): 3 to 5 per round.
-    rounds, repeat = ROUNDS, (3, 5, 10.0)
+    # Each sample is a fresh interpreter that imports and compiles (seconds): 3 per round, one call
+    # each, and no warm-up, which would only start one more interpreter.
+    rounds, repeat, number, warmup_time = ROUNDS, 3, 1, 0.0
 
     def setup(self, implementation):
         impl = impls.get(implementation)
