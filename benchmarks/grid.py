@@ -52,6 +52,12 @@ class Profile:
     visits: int = 3  # each size's rounds come in this many visits, spread over the run (test_rounds.py)
     rounds_per_visit: int = 6  # at most; a size whose round is long gets fewer, down to 2 (6 in all: a 95% interval)
     visit_budget_s: float = 1.0  # seconds of rounds per visit of a size that decide how many fit
+    rounds_call_s: float = 0.3  # an implementation whose estimated call exceeds this stays out of the rounds
+
+    @property
+    def least_rounds(self) -> int:
+        """Fewest rounds per visit: 6 rounds in all, the fewest a 95% interval can come from (reports.stats)."""
+        return -(-6 // self.visits)
 
     def sizes(self) -> list[Size]:
         """Every size of the profile, n-major (cases of one size run back to back and share its data)."""
@@ -66,12 +72,12 @@ PROFILES = dict(zip(schema.PROFILE_NAMES, (
     # m = 10^4: below it a call's fixed costs hide how X is laid out, and each size costs rounds.
     Profile(m=(10**2, 10**3, 10**4), n=(10, 100), dtypes=("float64",), threads=(1,),
             budget_s=0.3, max_bytes=2**27, scaling=((10, 10**5), (10, 10**6)),
-            layouts=LAYOUTS, layouts_from_m=10**4, visits=3, rounds_per_visit=6, visit_budget_s=1.0),
+            layouts=LAYOUTS, layouts_from_m=10**4, visits=3, rounds_per_visit=6, visit_budget_s=0.6),
     # The whole grid; at most ~15 minutes on 2 cores.
     Profile(m=M_VALUES, n=N_VALUES, dtypes=DTYPES, threads=THREADS, budget_s=1.5,
             max_bytes=2**30, scaling=((10, 10**5), (10, 10**6), (100, 10**6), (10, 10**7)),
-            generated=(10, 10**8), layouts=LAYOUTS, layouts_from_m=10**4, visits=3, rounds_per_visit=3,
-            visit_budget_s=2.0),
+            generated=(10, 10**8), layouts=LAYOUTS, layouts_from_m=10**4, visits=2, rounds_per_visit=4,
+            visit_budget_s=2.0, rounds_call_s=0.2),
 ), strict=True))
 
 
@@ -80,6 +86,7 @@ def facts(prof: Profile | None = None) -> dict:
     prof = prof or profile()
     return {schema.GRID_LAYOUTS: list(prof.layouts), schema.GRID_VISITS: prof.visits,
             schema.GRID_ROUNDS: prof.rounds_per_visit, schema.GRID_VISIT_BUDGET_S: prof.visit_budget_s,
+            schema.GRID_ROUNDS_CALL_S: prof.rounds_call_s,
             schema.GRID_SCALING_WORKERS: list(SCALING_WORKERS), schema.GRID_SCALING_CHUNK_BYTES: list(SCALING_CHUNK_BYTES)}
 
 
@@ -160,9 +167,13 @@ class Case:
         return {schema.IMPLEMENTATION: self.implementation, **self.size.info(), schema.MEMORY: memory,
                 schema.LEVEL: None if memory == schema.DEVICE else self.size.level}
 
-    def skip_reason(self, prof: Profile | None = None, calls: int = 1) -> str | None:
-        """Why this case is not run (unavailable, unsupported, unaffordable), or None to run it."""
+    def skip_reason(self, prof: Profile | None = None, calls: int = 1, budget_s: float | None = None) -> str | None:
+        """Why this case is not run (unavailable, unsupported, unaffordable), or None to run it.
+
+        ``budget_s`` replaces the profile's per-call budget (the rounds use a tighter one).
+        """
         prof = prof or profile()
+        budget_s = prof.budget_s if budget_s is None else budget_s
         impl = self.impl
         if not impl.available:
             return f"not available here: {impl.unavailable_reason}"
@@ -173,8 +184,8 @@ class Case:
         if self.bytes_x > prof.max_bytes or self.bytes_x * 3 > available_memory():
             return f"X would take {self.bytes_x / 2**20:.0f} MiB: over this profile's data cap or free memory"
         estimate = impl.estimated_seconds(self.n, self.m) * calls
-        if estimate > prof.budget_s:
-            return f"estimated {estimate:.2g} s exceeds this profile's {prof.budget_s} s budget"
+        if estimate > budget_s:
+            return f"estimated {estimate:.2g} s exceeds this profile's {budget_s} s budget"
         return None
 
 
@@ -249,13 +260,25 @@ ATOL = {"float64": 1e-12, "float32": 1e-5}  # dw entries near 0 make a purely re
 # (OpenBLAS's default is 2**28 cycles, ~0.1 s), taking a core from whatever runs next. On this
 # 2-core machine a probe right after a 2-thread numpy gradient read 13-31 GB/s instead of 26-34,
 # and numba_parallel took 53-86 ms instead of 32-45 (n=1000, m=1e5), until the pools went quiet.
-SETTLE_S = 0.25
+# Rather than always waiting that long, wait in steps until a step passes in which this process's
+# threads used (almost) no CPU: after a Numba or Dask measurement, whose threads sleep at once, that
+# is one step; after OpenBLAS, about 0.1 s. Multi-threaded rounds take one such wait per measurement.
+SETTLE_S = 0.25  # the longest wait
+SETTLE_STEP_S = 0.01
+IDLE_CPU_S = 0.002  # CPU seconds of this process in one step below which its pools are asleep
 
 
 def settle(threads: int = CORES) -> None:
-    """Wait for spinning pool threads to go idle before a timing (no wait when only one thread ran)."""
-    if threads > 1:
-        time.sleep(SETTLE_S)
+    """Wait until spinning pool threads went idle, at most SETTLE_S (no wait when only one thread ran)."""
+    if threads <= 1:
+        return
+    deadline = time.monotonic() + SETTLE_S
+    used = time.process_time()
+    while time.monotonic() < deadline:
+        time.sleep(SETTLE_STEP_S)
+        used, before = time.process_time(), used
+        if used - before < IDLE_CPU_S:
+            return
 
 
 # First call of each JIT implementation in this process: {name: {seconds, cache}} (schema.FIRST_CALL).

@@ -196,7 +196,7 @@ class Rounds:
             else:
                 self.seconds[item].append(_time_calls(self.calls[item], self.counts[item]) / self.counts[item])
 
-    def affordable(self, budget_s: float, most: int, least: int = 2) -> int:
+    def affordable(self, budget_s: float, most: int, least: int) -> int:
         """Rounds that fit in budget_s at this round length, between least and most."""
         return max(least, min(most, int(budget_s / max(self.round_seconds, 1e-9))))
 
@@ -223,7 +223,7 @@ def prepared_calls(size: grid.Size, names, prof: grid.Profile | None = None) -> 
     calls, excluded = {}, {}
     for name in names:
         case = grid.Case(name, size.n, size.m, size.dtype, size.threads, size.layout)
-        if prof is not None and (reason := case.skip_reason(prof)):
+        if prof is not None and (reason := case.skip_reason(prof, budget_s=min(prof.budget_s, prof.rounds_call_s))):
             excluded[name] = reason
             continue
         try:

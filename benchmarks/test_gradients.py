@@ -22,6 +22,9 @@ def params(cases) -> list:
 
 
 TRAIN_CASES = params(grid.Case(name, *TRAIN_SIZE) for name in impls.names())
+# Train and prepare are timed for their own sake, no ratio comes from them: 3 calls suffice where one is long
+# (Dask's training loop takes a second), instead of pytest-benchmark's default minimum of 5.
+FEW_ROUNDS = pytest.mark.benchmark(min_rounds=3)
 
 
 @pytest.mark.parametrize(FIELDS, params(grid.cases(PROFILE)))
@@ -37,6 +40,7 @@ def test_gradients(benchmark, skip_case, implementation, n, m, layout, dtype, th
         benchmark(problem.gradients, w, b)
 
 
+@FEW_ROUNDS
 @pytest.mark.parametrize(FIELDS, TRAIN_CASES)
 def test_train(benchmark, skip_case, implementation, n, m, layout, dtype, threads):
     """A fixed number of gradient-descent iterations, preparation included, one thread."""
@@ -53,6 +57,7 @@ def test_train(benchmark, skip_case, implementation, n, m, layout, dtype, thread
         benchmark(impls.train, w, b, d.X, d.Y, iterations=TRAIN_ITERATIONS, implementation=case.implementation)
 
 
+@FEW_ROUNDS
 @pytest.mark.parametrize(FIELDS, TRAIN_CASES)
 def test_prepare(benchmark, skip_case, implementation, n, m, layout, dtype, threads):
     """The one-time prepare step (validation, placement on a device), timed apart from the kernel."""

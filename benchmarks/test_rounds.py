@@ -31,6 +31,6 @@ def test_rounds(benchmark, n, m, layout, dtype, threads, visit):
         benchmark.group = f"{schema.ROUNDS} {size}"
         benchmark.extra_info.update({schema.BENCHMARK: schema.ROUNDS, schema.VISIT: visit, **size.info(),
                                      schema.ROUND_EXCLUDED: excluded})
-        count = rounds.affordable(PROFILE.visit_budget_s, PROFILE.rounds_per_visit)
+        count = rounds.affordable(PROFILE.visit_budget_s, PROFILE.rounds_per_visit, PROFILE.least_rounds)
         benchmark.pedantic(rounds.one_round, rounds=count, iterations=1)
         benchmark.extra_info.update(rounds.record())

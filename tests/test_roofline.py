@@ -85,9 +85,9 @@ def test_rounds_affordable_fits_the_budget_within_bounds(no_settling):
     """A long round gets fewer rounds, never fewer than `least` nor more than `most`."""
     runner = roofline.Rounds({"a": lambda: None})
     runner.round_seconds = 0.1
-    assert runner.affordable(1.0, most=6) == 6
-    assert runner.affordable(0.35, most=6) == 3
-    assert runner.affordable(0.01, most=6) == 2
+    assert runner.affordable(1.0, most=6, least=2) == 6
+    assert runner.affordable(0.35, most=6, least=2) == 3
+    assert runner.affordable(0.01, most=6, least=2) == 2
 
 
 def test_prepared_calls_leave_out_skipped_and_wrong_implementations(monkeypatch):
@@ -116,10 +116,18 @@ def test_fused_targets_ratios_come_from_the_same_rounds(no_settling, monkeypatch
     assert r["times_limit"] == pytest.approx([t * g * 1e9 / r[schema.BYTES_X] for t, g in zip(fused, gbs, strict=True)])
 
 
-@pytest.mark.parametrize(("threads", "waits_expected"), [(1, 0), (2, 1)])
-def test_settle_waits_only_after_several_threads(monkeypatch, threads, waits_expected):
-    """One thread leaves no pool spinning, so no wait; more threads wait SETTLE_S."""
-    waits = []
-    monkeypatch.setattr(grid.time, "sleep", waits.append)
+@pytest.mark.parametrize(("threads", "busy_steps", "waits_expected"), [(1, 5, 0), (2, 0, 1), (2, 3, 4), (2, 99, 25)])
+def test_settle_waits_until_the_pools_are_idle(monkeypatch, threads, busy_steps, waits_expected):
+    """One thread: no wait; more: steps until one passes without this process using CPU, at most SETTLE_S."""
+    clock = {"wall": 0.0, "cpu": 0.0, "steps": 0}
+
+    def sleep(seconds):
+        clock["wall"] += seconds
+        clock["steps"] += 1
+        clock["cpu"] += seconds if clock["steps"] <= busy_steps else 0.0  # a pool thread spinning, then asleep
+
+    monkeypatch.setattr(grid.time, "sleep", sleep)
+    monkeypatch.setattr(grid.time, "monotonic", lambda: clock["wall"])
+    monkeypatch.setattr(grid.time, "process_time", lambda: clock["cpu"])
     grid.settle(threads)
-    assert waits == [grid.SETTLE_S] * waits_expected
+    assert clock["steps"] == waits_expected
