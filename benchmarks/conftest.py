@@ -1,11 +1,22 @@
-"""pytest-benchmark wiring: machine info once per run, and skipped cases recorded in the JSON."""
+"""pytest-benchmark wiring: the machine's identity, the run record (schema.RUN_FIELDS), rounds spread over the run."""
 
 import pytest
 
-from benchmarks import environment
+import impls
+from benchmarks import environment, grid, roofline
+from benchmarks.bench_gradients import TRAIN_ITERATIONS, TRAIN_SIZE
+from reports import schema
 
 _SKIPS = pytest.StashKey[list]()
-_START_BANDWIDTH = pytest.StashKey[dict]()
+_START = pytest.StashKey[dict]()  # noise snapshot and, when cases are timed, level bandwidths at the start
+_RECORD = pytest.StashKey[dict]()  # the run record, made once (autosave and --benchmark-json both ask)
+_LIVE_CPU_FIELDS = ("hz_actual", "hz_actual_friendly")  # py-cpuinfo's current clock: a live reading
+
+
+def _timing(config) -> bool:
+    disabled = config.getoption("benchmark_disable") and not config.getoption("benchmark_enable")
+    skipped = config.getoption("benchmark_skip") and not config.getoption("benchmark_only")
+    return not (disabled or skipped)
 
 
 def pytest_configure(config):
@@ -13,22 +24,65 @@ def pytest_configure(config):
 
 
 def pytest_sessionstart(session):
-    """Read bandwidth before the first case too, when cases will be timed: the record keeps both ends."""
+    """Noise snapshot and, when cases will be timed, every level's bandwidth before the first case."""
     config = session.config
-    disabled = config.getoption("benchmark_disable") and not config.getoption("benchmark_enable")
-    skipped = config.getoption("benchmark_skip") and not config.getoption("benchmark_only")
-    if not (disabled or skipped):
-        config.stash[_START_BANDWIDTH] = environment.read_bandwidth()
+    start = {"noise": environment.noise_snapshot()}
+    if _timing(config):
+        start["bandwidth"] = roofline.level_bandwidths(grid.profile().threads)
+    config.stash[_START] = start
+
+
+def _visit(item) -> int | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get(schema.VISIT) if callspec else None
+
+
+def pytest_collection_modifyitems(config, items):
+    """Spread the rounds tests' visits over the run: visit i of V at i/(V−1) of the way through the rest.
+
+    Between two visits of a size the rest of the sweep runs, so a size's rounds sample the machine's
+    states from the run's start to its end, not only the minute its rounds happen to run in.
+    """
+    others = [item for item in items if _visit(item) is None]
+    visits = sorted({v for item in items if (v := _visit(item)) is not None})
+    merged = list(others)
+    for i, v in reversed(list(enumerate(visits))):  # from the back, so earlier positions stay put
+        at = round(i * len(others) / max(len(visits) - 1, 1))
+        merged[at:at] = [item for item in items if _visit(item) == v]
+    items[:] = merged
 
 
 def pytest_benchmark_update_machine_info(config, machine_info):
-    """CPU, cores, BLAS and its threads, versions, read bandwidth: recorded once for the whole run."""
-    machine_info["logreg"] = environment.machine_record(start=config.stash.get(_START_BANDWIDTH, None))
+    """Identity only (schema.MACHINE_FIELDS): the same in two runs, so pytest-benchmark's compare agrees."""
+    for field in _LIVE_CPU_FIELDS:
+        machine_info.get("cpu", {}).pop(field, None)
+    machine_info[schema.SUITE_KEY] = environment.machine_record()
 
 
 def pytest_benchmark_update_json(config, benchmarks, output_json):
-    """The cases that did not run, with why, so a report can say so instead of dropping them."""
-    output_json["logreg"] = {"skipped": config.stash[_SKIPS], "unavailable": environment.unavailable()}
+    """The run record: profile, roles, grid facts, skips, bandwidth per level, noise, first calls."""
+    if _RECORD not in config.stash:
+        config.stash[_RECORD] = run_record(config)
+    output_json[schema.SUITE_KEY] = config.stash[_RECORD]
+
+
+def run_record(config) -> dict:
+    """schema.RUN_FIELDS that the benchmarks know (the sweep adds FAILED and INTERRUPTED)."""
+    start = config.stash[_START]
+    samples = [{schema.BW_WHEN: "start", schema.BW_LEVELS: start["bandwidth"]}] if "bandwidth" in start else []
+    samples.append({schema.BW_WHEN: "end", schema.BW_LEVELS: roofline.level_bandwidths(grid.profile().threads)})
+    return {
+        schema.PROFILE: grid.profile_name(),
+        schema.ROLES: {schema.REFERENCE_ROLE: impls.REFERENCE, schema.BASELINE_ROLE: impls.BASELINE},
+        schema.GRID: {**grid.facts(), schema.GRID_MIN_MEASURE_S: roofline.MIN_MEASURE_S,
+                      schema.GRID_TRAIN: {schema.N: TRAIN_SIZE[0], schema.M: TRAIN_SIZE[1],
+                                          schema.ITERATIONS: TRAIN_ITERATIONS}},
+        schema.SKIPPED: config.stash[_SKIPS],
+        schema.UNAVAILABLE: environment.unavailable(),
+        schema.BANDWIDTH: roofline.bandwidth_record(samples),
+        schema.NOISE: environment.noise_record(start["noise"], environment.noise_snapshot(), roofline.DRAM_READINGS),
+        schema.FIRST_CALL: grid.FIRST_CALLS,
+    }
 
 
 @pytest.fixture
@@ -36,7 +90,7 @@ def skip_case(request):
     """Skip a case with its reason, and remember it for the JSON."""
 
     def skip(case, benchmark: str, reason: str):
-        request.config.stash[_SKIPS].append({**case.info(), "benchmark": benchmark, "reason": reason})
+        request.config.stash[_SKIPS].append({**case.info(), schema.BENCHMARK: benchmark, schema.REASON: reason})
         pytest.skip(reason)
 
     return skip

@@ -1,14 +1,26 @@
-"""What every result records about the machine: CPU, cores, BLAS and its threads, library versions."""
+"""The machine a run is on: its identity (stable from run to run), its cache levels, and its noise.
+
+``machine_record`` goes to pytest-benchmark's ``machine_info`` and must read the same in two runs
+on one machine, or pytest-benchmark's compare calls the machine "different"; live readings
+(bandwidth, steal, load) belong to the run record instead (benchmarks/conftest.py).
+"""
 
 import os
 import platform
+import statistics
 import sys
+import time
+from functools import cache
 from importlib import metadata
+from pathlib import Path
 
 import impls
+from reports import schema
 
 PACKAGES = ("numpy", "numba", "llvmlite", "threadpoolctl", "torch", "jax", "cupy-cuda12x", "cupy-cuda13x", "dask",
             "distributed")
+_CACHE_DIR = Path("/sys/devices/system/cpu/cpu0/cache")
+_LLC_FALLBACK = 32 * 2**20  # where Linux lists no caches
 
 
 def cpu_model() -> str:
@@ -21,6 +33,59 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def _size_bytes(text: str) -> int | None:
+    text = text.strip().upper()
+    units = {"K": 2**10, "M": 2**20, "G": 2**30}
+    if text[:-1].isdigit() and text[-1] in units:
+        return int(text[:-1]) * units[text[-1]]
+    return int(text) if text.isdigit() else None
+
+
+@cache
+def caches() -> dict[str, int]:
+    """Data cache sizes in bytes seen by one core ({"L1d", "L2", "L3"}; L2 per core, L3 shared), from Linux."""
+    found = {}
+    for index in sorted(_CACHE_DIR.glob("index*")):
+        try:
+            level, kind, size = ((index / f).read_text().strip() for f in ("level", "type", "size"))
+        except OSError:
+            continue
+        if kind != "Instruction" and (nbytes := _size_bytes(size)):
+            found["L1d" if level == "1" else f"L{level}"] = nbytes
+    found.setdefault(schema.L3, found.get(schema.L2, _LLC_FALLBACK))  # no L3: L2 is the last level
+    found.setdefault(schema.L2, min(found[schema.L3], 2**20))
+    return found
+
+
+def installed_memory() -> int:
+    """Bytes of physical memory (Linux; 0 where unknown)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+def memory_level(bytes_x: int, threads: int) -> str:
+    """The memory level X is read from when a gradient is called again and again on it.
+
+    X fits in L2 when it is at most ``threads`` cores' L2 together (each thread reads its share),
+    in L3 when it is at most the shared L3, and is streamed from DRAM beyond. Y, w and the
+    temporaries share those caches, so near a boundary X can spill to the next level: that only
+    makes a timing slower than its ceiling, never faster.
+    """
+    sizes = caches()
+    if bytes_x <= sizes[schema.L2] * threads:
+        return schema.L2
+    if bytes_x <= sizes[schema.L3]:
+        return schema.L3
+    return schema.DRAM
+
+
+def level_bytes() -> dict[str, int]:
+    """Each level's capacity as memory_level uses it: L2 per core, L3 shared, DRAM installed."""
+    return {schema.L2: caches()[schema.L2], schema.L3: caches()[schema.L3], schema.DRAM: installed_memory()}
 
 
 def versions() -> dict[str, str]:
@@ -44,33 +109,64 @@ def gpu() -> str | None:
     return f"{props['name'].decode()}, {props['totalGlobalMem'] / 2**30:.0f} GiB"
 
 
-def read_bandwidth() -> dict[str, float]:
-    """Read GB/s for each thread count of the grid (1 and all cores), whatever the profile."""
-    from benchmarks import grid, roofline
+def blas() -> list[dict]:
+    """Each BLAS/OpenMP library: its API, version, threading layer and default thread count.
 
-    return roofline.bandwidth_by_threads(grid.THREADS)
-
-
-def machine_record(start: dict[str, float] | None = None) -> dict:
-    """CPU model, cores, BLAS libraries, Numba threads, versions, profile, and read bandwidth.
-
-    The bandwidth is measured here, in the same run as the benchmarks (at its end), for each
-    thread count; ``start`` is the same measurement from the run's beginning, when there was one.
-    Per thread count the larger reading is kept, and the largest of those is the machine's one-read
-    limit that every timing is compared with: a limit taken from a slow moment would flatter them.
+    Distinct and sorted: threadpoolctl lists libraries in the order they were loaded, and a copy
+    of OpenMP per loader, both of which differ between a full run and a -k selection.
     """
-    from benchmarks import grid
+    distinct = {tuple(sorted(lib.items(), key=str)) for lib in impls.thread_info()["blas"]}
+    return [dict(lib) for lib in sorted(distinct, key=str)]
 
-    threads = impls.thread_info()
-    end = read_bandwidth()
-    samples = {"start": start, "end": end} if start else {"end": end}
-    by_threads = {k: max(s.get(k, 0.0) for s in samples.values()) for k in end}
-    return {"cpu_model": cpu_model(), "cores": os.cpu_count(), "numba_threads": threads["numba_threads"],
-            "blas": threads["blas"], "versions": versions(), "profile": grid.profile_name(),
-            "read_bandwidth_gbs": max(by_threads.values()), "read_bandwidth_gbs_by_threads": by_threads,
-            "read_bandwidth_samples": samples, "gpu": gpu()}
+
+@cache
+def machine_record() -> dict:
+    """The machine's identity (schema.MACHINE_FIELDS): nothing that changes between two runs on it."""
+    unavailable()  # imports every backend first, so the BLAS/OpenMP list is the same whenever this is read
+    return {schema.CPU_MODEL: cpu_model(), schema.CORES: os.cpu_count(), schema.CACHES: caches(),
+            schema.BLAS: blas(), schema.VERSIONS: versions(), schema.GPU: gpu()}
 
 
 def unavailable() -> dict[str, str]:
     """Registered implementations that cannot run here, with the reason."""
     return {name: impls.get(name).unavailable_reason for name in impls.names() if not impls.get(name).available}
+
+
+def cpu_ticks() -> list[int]:
+    """The aggregate CPU line of /proc/stat (user … steal), or [] where there is none."""
+    try:
+        with open("/proc/stat", encoding="utf-8") as f:
+            fields = f.readline().split()
+    except OSError:
+        return []
+    return [int(v) for v in fields[1:9]] if fields and fields[0] == "cpu" else []
+
+
+def noise_snapshot() -> dict:
+    """CPU ticks and the 1-minute load now: one end of a run's noise record."""
+    return {"ticks": cpu_ticks(), "load": os.getloadavg()[0], "time": time.time()}
+
+
+def steal_fraction(start: dict, end: dict) -> float | None:
+    """Stolen ticks over all ticks between two snapshots (the 8th field of /proc/stat's cpu line)."""
+    if len(start["ticks"]) < 8 or len(end["ticks"]) < 8:
+        return None
+    delta = [b - a for a, b in zip(start["ticks"], end["ticks"], strict=True)]
+    return delta[7] / sum(delta) if sum(delta) > 0 else 0.0
+
+
+def drift(readings) -> float | None:
+    """(max − min) / median of readings (None below two)."""
+    readings = list(readings)
+    return (max(readings) - min(readings)) / statistics.median(readings) if len(readings) > 1 else None
+
+
+def noise_record(start: dict, end: dict, dram_readings: dict[str, list[float]]) -> dict:
+    """schema.NOISE_FIELDS: steal between start and end, load at both, the DRAM probe's largest drift.
+
+    ``dram_readings`` holds each thread count's DRAM readings of the run; the drift is taken per
+    thread count (1 and 2 threads read different bandwidths) and the largest is kept.
+    """
+    drifts = [d for values in dram_readings.values() if (d := drift(values)) is not None]
+    return {schema.STEAL_FRACTION: steal_fraction(start, end), schema.LOAD_AVERAGE: [start["load"], end["load"]],
+            schema.PROBE_DRIFT: max(drifts, default=None)}

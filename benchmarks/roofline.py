@@ -1,68 +1,139 @@
-"""Memory roofline: the machine's sustained read bandwidth and the time one read of X takes at it."""
+"""Memory roofline and interleaved rounds: read bandwidth per memory level, and ratios formed within a round.
 
+A timing is judged against one read of X at the bandwidth of the level X fits in (L2, L3 or DRAM,
+environment.memory_level). The probes are as fast as this code can read: each thread sums its own
+share, vectorized with independent accumulators, over and over, so a cached share stays in its
+core's cache and one timing lasts milliseconds; otherwise a kernel could beat its "ceiling".
+
+Every ratio the report states comes from rounds (``Rounds``): every implementation of one size is
+measured once per round, in an order rotated from round to round, so a ratio formed within a round
+compares measurements taken moments apart. This 2-core VM's memory bandwidth switches between
+states (about 20, 35 and 55 GB/s within a day), so a ratio across minutes can be off by more than
+the effect measured.
+"""
+
+import math
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from functools import partial
-from pathlib import Path
+from functools import cache, partial
 
 import numba
 import numpy as np
 
 import impls
-from benchmarks import grid
+from benchmarks import environment, grid
+from reports import schema
+from reports.stats import median_interval, ratios
+
+MIN_MEASURE_S = 1e-3  # one measurement lasts at least this: timer resolution and call overhead stay out
+PROBE_REPEAT = 5  # timings per ceiling probe; the fastest is the ceiling (a slow moment would flatter kernels)
+# Every DRAM reading of this process, per thread count (str), in order: start and end probes, rounds.
+DRAM_READINGS: dict[str, list[float]] = {}
 
 
-def last_level_cache_bytes() -> int:
-    """The largest CPU cache Linux lists for cpu0 (32 MiB where it lists none)."""
-    sizes = []
-    for entry in Path("/sys/devices/system/cpu/cpu0/cache").glob("index*/size"):
-        text = entry.read_text().strip().upper()
-        if text[:-1].isdigit() and text[-1] in "KM":
-            sizes.append(int(text[:-1]) * (2**10 if text[-1] == "K" else 2**20))
-    return max(sizes, default=32 * 2**20)
+@numba.njit(cache=True, nogil=True, fastmath={"reassoc"})
+def _sum_passes(a, passes):
+    # Two halves summed in one loop: LLVM vectorizes each with four accumulators, eight in flight.
+    half = a.size // 2
+    s0 = s1 = 0.0
+    for _ in range(passes):
+        for i in range(half):
+            s0 += a[i]
+            s1 += a[half + i]
+    return s0 + s1
 
 
-# The probe array is 8× the last-level cache, so the sum streams from DRAM, not from cache.
-DEFAULT_BYTES = max(8 * last_level_cache_bytes(), 256 * 2**20)
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _parallel_passes(a, parts, passes):
+    # prange over `parts` = Numba's threads gives each thread one contiguous share, read `passes` times.
+    share = a.size // parts
+    partial_sums = np.zeros(parts)
+    for p in numba.prange(parts):
+        partial_sums[p] = _sum_passes(a[p * share:(p + 1) * share], passes)
+    return partial_sums.sum()
 
 
-@numba.njit(cache=True, nogil=True, parallel=True, fastmath={"reassoc"})
-def _parallel_sum(a):
-    # reassoc lets the sum vectorize; prange splits it across every Numba thread.
-    total = 0.0
-    for i in numba.prange(a.size):
-        total += a[i]
-    return total
+def probe_bytes(level: str, threads: int) -> int:
+    """The probe's working set for a level, all threads together.
+
+    L2: half of each core's L2 per thread; L3: half the shared L3; DRAM: 8× the L3 (at least 256 MiB),
+    so the sum streams from memory.
+    """
+    sizes = environment.caches()
+    return {schema.L2: sizes[schema.L2] // 2 * threads, schema.L3: sizes[schema.L3] // 2,
+            schema.DRAM: max(8 * sizes[schema.L3], 256 * 2**20)}[level]
 
 
-def _probe_array(nbytes=None) -> np.ndarray:
-    """nbytes of float64 ones (DEFAULT_BYTES by default), written once so every page is mapped before timing."""
-    nbytes = DEFAULT_BYTES if nbytes is None else int(nbytes)
-    a = np.ones(max(1, nbytes // 8))
-    _parallel_sum(a)  # warm-up: compilation (or cache load) and first touch
+@cache
+def _probe_array(nbytes: int) -> np.ndarray:
+    """nbytes of float64 ones, written once so every page is mapped before timing; kept for the process."""
+    a = np.ones(max(16, int(nbytes) // 8))
+    _parallel_passes(a, 1, 1)  # compilation (or cache load) and first touch
     return a
 
 
-def _median_seconds(call, repeat: int) -> float:
-    seconds = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        call()
-        seconds.append(time.perf_counter() - start)
-    return statistics.median(seconds)
+def _read_seconds(a: np.ndarray, parts: int, passes: int) -> float:
+    start = time.perf_counter()
+    _parallel_passes(a, parts, passes)
+    return time.perf_counter() - start
 
 
-def _stream_gbs(a: np.ndarray, repeat: int) -> float:
-    """GB/s (1e9 bytes/s) of the median of ``repeat`` parallel sums over the probe array."""
-    return a.nbytes / _median_seconds(lambda: _parallel_sum(a), repeat) / 1e9
+def _passes_for(a: np.ndarray, parts: int) -> int:
+    """Passes over ``a`` that make one timing last at least MIN_MEASURE_S (also warms the caches)."""
+    passes = 1
+    while (elapsed := _read_seconds(a, parts, passes)) < MIN_MEASURE_S:
+        passes = max(2 * passes, math.ceil(passes * 1.2 * MIN_MEASURE_S / max(elapsed, 1e-7)))
+    return passes
+
+
+def read_gbs(nbytes: int, repeat: int = PROBE_REPEAT, best: bool = True) -> float:
+    """Read GB/s (1e9 bytes/s) over nbytes with Numba's current threads: fastest (or median) of ``repeat``."""
+    a, parts = _probe_array(nbytes), numba.get_num_threads()
+    passes = _passes_for(a, parts)
+    seconds = [_read_seconds(a, parts, passes) for _ in range(repeat)]
+    gbs = a.nbytes * passes / (min(seconds) if best else statistics.median(seconds)) / 1e9
+    if nbytes >= probe_bytes(schema.DRAM, 1):
+        DRAM_READINGS.setdefault(str(parts), []).append(gbs)
+    return gbs
 
 
 def read_bandwidth_gbs(nbytes=None, repeat=7) -> dict:
-    """Median GB/s (1e9 bytes/s) of a parallel streaming sum over nbytes of float64, after a warm-up."""
-    a = _probe_array(nbytes)
-    return {"gbs": _stream_gbs(a, repeat), "bytes": a.nbytes, "threads": numba.get_num_threads(), "repeats": repeat}
+    """Median DRAM read GB/s over nbytes of float64 (8× the L3 by default), with Numba's current threads."""
+    nbytes = probe_bytes(schema.DRAM, 1) if nbytes is None else int(nbytes)
+    gbs = read_gbs(nbytes, repeat, best=False)
+    return {"gbs": gbs, "bytes": _probe_array(nbytes).nbytes, "threads": numba.get_num_threads(), "repeats": repeat}
+
+
+def level_bandwidths(thread_counts) -> dict[str, dict[str, float]]:
+    """{level: {threads: GB/s}} for each memory level and thread count, each count after the cores settle."""
+    found = {level: {} for level in schema.LEVELS}
+    for threads in thread_counts:
+        grid.settle()
+        with impls.limit_threads(threads):
+            for level in schema.LEVELS:
+                found[level][str(threads)] = read_gbs(probe_bytes(level, threads))
+    return found
+
+
+def bandwidth_record(samples: list[dict]) -> dict:
+    """schema.BANDWIDTH from start/end samples: per level and threads the larger reading is the ceiling."""
+    levels = {level: {} for level in schema.LEVELS}
+    for sample in samples:
+        for level, by_threads in sample[schema.BW_LEVELS].items():
+            for threads, gbs in by_threads.items():
+                levels[level][threads] = max(gbs, levels[level].get(threads, 0.0))
+    thread_counts = sorted({int(t) for by_threads in levels.values() for t in by_threads})
+    return {schema.BW_LEVELS: levels, schema.BW_LEVEL_BYTES: environment.level_bytes(),
+            schema.BW_PROBE_BYTES: {level: {str(t): probe_bytes(level, t) for t in thread_counts}
+                                    for level in schema.LEVELS},
+            schema.BW_SAMPLES: samples}
+
+
+def dram_probe(threads: int) -> Callable[[], float]:
+    """One DRAM reading (GB/s, one timing of at least MIN_MEASURE_S) with ``threads`` threads, as a call."""
+    return partial(read_gbs, probe_bytes(schema.DRAM, threads), 1)
 
 
 def one_read_limit_seconds(bytes_x, gbs) -> float:
@@ -70,82 +141,145 @@ def one_read_limit_seconds(bytes_x, gbs) -> float:
     return bytes_x / (gbs * 1e9)
 
 
-def bandwidth_by_threads(thread_counts, nbytes=None) -> dict[str, float]:
-    """Read GB/s with each thread count (keys are strings, as JSON keeps them), each after the cores settle."""
-    found = {}
-    for threads in thread_counts:
-        grid.settle()
-        with impls.limit_threads(threads):
-            found[str(threads)] = read_bandwidth_gbs(nbytes)["gbs"]
-    return found
+def _time_calls(call: Callable[[], object], calls: int) -> float:
+    start = time.perf_counter()
+    for _ in range(calls):
+        call()
+    return time.perf_counter() - start
 
 
-def interleaved(calls: dict[str, Callable[[], object]], rounds=5, repeat=5, probe_bytes=None) -> dict:
-    """Median seconds of each call and the probe's GB/s, measured in turn, ``rounds`` times.
+def calibrate(call: Callable[[], object], min_seconds: float = MIN_MEASURE_S) -> tuple[int, float]:
+    """(calls, seconds): back-to-back calls one measurement needs to last at least min_seconds, and its length.
 
-    Each round runs the bandwidth probe, then every call ``repeat`` times, the calls' order
-    rotated from round to round. A ratio formed within one round compares measurements seconds
-    apart: on a shared machine whose memory bandwidth drifts (this 2-core VM read 35 GB/s and, an
-    hour later, 55), a probe taken minutes before a timing can be off by more than the effect measured.
+    A call that alone lasts min_seconds is its own measurement; shorter ones are timed three times
+    per step and the fastest kept, so a hiccup during calibration does not leave a count too small.
     """
-    a = _probe_array(probe_bytes)
-    names = list(calls)
-    found = {"gbs": [], "seconds": {name: [] for name in names}, "probe_bytes": a.nbytes}
-    for r in range(rounds):
-        grid.settle()  # every measurement starts with the cores to itself, see grid.SETTLE_S
-        found["gbs"].append(_stream_gbs(a, repeat))
-        for name in names[r % len(names):] + names[:r % len(names)]:
-            grid.settle()
-            found["seconds"][name].append(_median_seconds(calls[name], repeat))
-    return found
+    calls, elapsed = 1, _time_calls(call, 1)
+    while elapsed < min_seconds:
+        calls = max(2 * calls, math.ceil(calls * 1.2 * min_seconds / max(elapsed, 1e-7)))
+        elapsed = min(_time_calls(call, calls) for _ in range(3))
+    return calls, elapsed
 
 
-def fused_targets(n: int, m: int, rounds=5, repeat=5, probe_bytes=None) -> dict:
-    """numba_parallel against numpy and against the one-read limit, float64 on all cores, per round.
+_PROBE = object()  # the probe's place in a round's order
 
-    ``speedup`` is numpy's time over numba_parallel's, ``times_limit`` numba_parallel's time over
-    reading X once at that round's probe bandwidth. Both are checked against numpy first
+
+class Rounds:
+    """Interleaved rounds: each call (and the probe, when given) measured once per round, order rotated.
+
+    A measurement is ``calls[name]`` back-to-back calls divided by that count. Round r starts at
+    item r mod (items), so over the rounds every item follows every other; ``first_round`` lets
+    visits of one size continue the rotation where the previous visit stopped.
+    """
+
+    def __init__(self, calls: dict[str, Callable[[], object]], probe: Callable[[], float] | None = None,
+                 threads: int = 1, first_round: int = 0):
+        self.calls, self.probe, self.threads, self.next_round = calls, probe, threads, first_round
+        calibrated = {name: calibrate(call) for name, call in calls.items()}
+        self.counts = {name: count for name, (count, _) in calibrated.items()}
+        probe_s = _time_calls(probe, 1) if probe else 0.0  # also maps the probe's array before round 1
+        # One round's expected length: every measurement, the probe, the settling waits.
+        settle_s = grid.SETTLE_S * (len(calls) + bool(probe)) if threads > 1 else 0.0
+        self.round_seconds = sum(seconds for _, seconds in calibrated.values()) + probe_s + settle_s
+        self.items = [*calls, _PROBE] if probe else list(calls)
+        self.seconds = {name: [] for name in calls}
+        self.probe_gbs = [] if probe else None
+
+    def one_round(self) -> None:
+        """Measure every item once, starting one item later than the previous round."""
+        k = self.next_round % len(self.items)
+        self.next_round += 1
+        for item in self.items[k:] + self.items[:k]:
+            grid.settle(self.threads)  # every measurement starts with the cores to itself, see grid.SETTLE_S
+            if item is _PROBE:
+                self.probe_gbs.append(self.probe())
+            else:
+                self.seconds[item].append(_time_calls(self.calls[item], self.counts[item]) / self.counts[item])
+
+    def affordable(self, budget_s: float, most: int, least: int) -> int:
+        """Rounds that fit in budget_s at this round length, between least and most."""
+        return max(least, min(most, int(budget_s / max(self.round_seconds, 1e-9))))
+
+    def record(self) -> dict:
+        """schema.ROUND_SECONDS, ROUND_CALLS and ROUND_PROBE_GBS of the rounds so far."""
+        return {schema.ROUND_SECONDS: self.seconds, schema.ROUND_CALLS: self.counts,
+                schema.ROUND_PROBE_GBS: self.probe_gbs}
+
+
+def interleaved(calls: dict[str, Callable[[], object]], rounds: int = 5, probe=None, threads: int = 1) -> dict:
+    """``rounds`` rounds of ``Rounds`` over calls (and probe): its record."""
+    runner = Rounds(calls, probe, threads)
+    for _ in range(rounds):
+        runner.one_round()
+    return runner.record()
+
+
+def prepared_calls(size: grid.Size, names, prof: grid.Profile | None = None) -> tuple[dict, dict[str, str]]:
+    """({name: call}, {name: why not}) for the implementations of a size, each checked against the reference.
+
+    With a profile, its skip reasons apply; an implementation whose check fails is left out with
+    the failure, so one wrong kernel does not cost the others their rounds.
+    """
+    calls, excluded = {}, {}
+    for name in names:
+        case = grid.Case(name, size.n, size.m, size.dtype, size.threads, size.layout)
+        if prof is not None and (reason := case.skip_reason(prof, budget_s=min(prof.budget_s, prof.rounds_call_s))):
+            excluded[name] = reason
+            continue
+        try:
+            problem, w, b = grid.checked_problem(case)
+        except Exception as exc:  # noqa: BLE001 - recorded; the failure also fails this case's test_gradients
+            excluded[name] = f"check failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+            continue
+        calls[name] = partial(problem.gradients, w, b)
+    return calls, excluded
+
+
+def fused_targets(n: int, m: int, rounds=7, layout=schema.LECTURE, threads=grid.CORES) -> dict:
+    """numba_parallel against the reference and against the one-read limit at DRAM bandwidth, per round.
+
+    ``speedup`` is the reference's time over numba_parallel's, ``times_limit`` numba_parallel's time
+    over reading X once at that round's DRAM probe. Both are checked against the reference first
     (grid.checked_problem), so a wrong kernel never yields a ratio.
     """
-    threads = grid.CORES
-    cases = [grid.Case(name, n, m, "float64", threads) for name in ("numba_parallel", "numpy")]
+    size = grid.Size(n, m, layout, "float64", threads)
     with impls.limit_threads(threads):
-        calls = {}
-        for case in cases:
-            problem, w, b = grid.checked_problem(case)
-            calls[case.implementation] = partial(problem.gradients, w, b)
-        found = interleaved(calls, rounds, repeat, probe_bytes)
-    fused, numpy_s = found["seconds"]["numba_parallel"], found["seconds"]["numpy"]
-    bytes_x = cases[0].bytes_x
-    return {**found, "n": n, "m": m, "threads": threads, "bytes_x": bytes_x,
-            "speedup": [b / a for a, b in zip(fused, numpy_s, strict=True)],
-            "times_limit": [t / one_read_limit_seconds(bytes_x, g) for t, g in zip(fused, found["gbs"], strict=True)]}
+        calls, excluded = prepared_calls(size, ("numba_parallel", impls.REFERENCE))
+        if excluded:
+            raise RuntimeError(f"{size}: {excluded}")
+        found = interleaved(calls, rounds, dram_probe(threads), threads)
+    fused, reference = (found[schema.ROUND_SECONDS][name] for name in ("numba_parallel", impls.REFERENCE))
+    gbs = found[schema.ROUND_PROBE_GBS]
+    return {**found, **size.info(), "speedup": ratios(reference, fused),
+            "times_limit": [t / one_read_limit_seconds(size.bytes_x, g) for t, g in zip(fused, gbs, strict=True)]}
 
 
-def _spread(values) -> str:
-    return f"{statistics.median(values):.2f} [{min(values):.2f}–{max(values):.2f}]"
+def _interval(values) -> str:
+    i = median_interval(values)
+    return f"{i.median:.2f} [{i.lo:.2f}–{i.hi:.2f}]"
 
 
 def main(argv=None) -> int:
-    """Print the fused kernel's ratios at the roofline sizes: ``python -m benchmarks.roofline``."""
+    """Print the fused kernel's ratios at the roofline sizes, both layouts: ``python -m benchmarks.roofline``."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.roofline", description=main.__doc__)
-    parser.add_argument("--rounds", type=int, default=7, help="probe + timings rounds per size (default 7)")
-    parser.add_argument("--repeat", type=int, default=5, help="calls per timing, median kept (default 5)")
+    parser.add_argument("--rounds", type=int, default=9, help="rounds per size and layout (default 9)")
     args = parser.parse_args(argv)
-    if args.rounds < 1 or args.repeat < 1:
-        parser.error("--rounds and --repeat must be at least 1")
-    print(f"float64, {grid.CORES} threads; median [min–max] over {args.rounds} rounds, "
-          f"each the median of {args.repeat} calls")
-    print("| n | m | probe GB/s | numba_parallel | numpy | numpy ÷ numba_parallel | × one-read limit |")
-    print("|---|---|---|---|---|---|---|")
-    for n, m in grid.ROOFLINE_SIZES:
-        print(f"  measuring n={n}, m={m} …", file=sys.stderr, flush=True)
-        r = fused_targets(n, m, args.rounds, args.repeat)
-        ms = {k: statistics.median(v) * 1e3 for k, v in r["seconds"].items()}
-        print(f"| {n:,} | {m:,} | {_spread(r['gbs'])} | {ms['numba_parallel']:.1f} ms | {ms['numpy']:.1f} ms "
-              f"| {_spread(r['speedup'])} | {_spread(r['times_limit'])} |", flush=True)
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    print(f"float64, {grid.CORES} threads; median [95% interval] over {args.rounds} rounds, each ratio formed "
+          f"within a round (below 6 rounds the interval is the whole range)")
+    print(f"| n | m | layout | DRAM GB/s | numba_parallel | {impls.REFERENCE} "
+          f"| {impls.REFERENCE} ÷ numba_parallel | × one-read limit |")
+    print("|---|---|---|---|---|---|---|---|")
+    for (n, m), layout in ((size, layout) for size in grid.ROOFLINE_SIZES for layout in grid.LAYOUTS):
+        print(f"  measuring n={n}, m={m}, {layout} …", file=sys.stderr, flush=True)
+        r = fused_targets(n, m, args.rounds, layout)
+        ms = {k: statistics.median(v) * 1e3 for k, v in r[schema.ROUND_SECONDS].items()}
+        print(f"| {n:,} | {m:,} | {layout} | {_interval(r[schema.ROUND_PROBE_GBS])} | {ms['numba_parallel']:.1f} ms "
+              f"| {ms[impls.REFERENCE]:.1f} ms | {_interval(r['speedup'])} | {_interval(r['times_limit'])} |",
+              flush=True)
     return 0
 
 

@@ -110,3 +110,29 @@ SUMMARY_CASE_FIELDS = (*CASE_FIELDS, MEDIAN_SECONDS, SPEEDUP, TIMES_LIMIT, ROUND
 
 # --- progress events: one JSON object per line in the file named by PROGRESS_ENV ---------------------
 PROGRESS_ENV = "LOGREG_PROGRESS_FILE"
+
+# --- sub-keys written by the benchmarks (h5), read by the report --------------------------------------
+# GRID (the run record's grid facts): what the report states about the grid instead of retyping it.
+GRID_LAYOUTS = "layouts"  # layouts the profile measures
+GRID_VISITS = "visits"  # visits per size of the rounds tests, spread over the run
+GRID_ROUNDS = "rounds_per_visit"  # most rounds per visit (a long round gets fewer, ≥ 2; count len(seconds))
+GRID_VISIT_BUDGET_S = "visit_budget_seconds"  # seconds of rounds per visit that decide how many fit
+GRID_ROUNDS_CALL_S = "rounds_call_seconds"  # an implementation estimated slower per call stays out of the rounds
+GRID_MIN_MEASURE_S = "min_measure_seconds"  # one rounds measurement lasts at least this (calls calibrated)
+GRID_SCALING_WORKERS = "scaling_workers"  # Dask worker counts of the scaling benchmark, e.g. [1, 2]
+GRID_SCALING_CHUNK_BYTES = "scaling_chunk_bytes"  # caps on the bytes of X per Dask chunk
+GRID_TRAIN = "train"  # {N: n, M: m, ITERATIONS: k} of the train benchmark
+# BANDWIDTH: read GB/s (1e9 bytes/s) per memory level and thread count ("1", "2": JSON keeps str keys).
+BW_LEVELS = "levels"  # {level: {threads: GB/s}}: per level and threads, the larger of the start and end readings
+BW_LEVEL_BYTES = "level_bytes"  # {level: capacity in bytes}: L2 per core, L3 shared, DRAM = installed memory
+BW_PROBE_BYTES = "probe_bytes"  # {level: {threads: bytes of the probe's working set, all threads together}}
+BW_SAMPLES = "samples"  # [{"when": "start"|"end", BW_LEVELS: {level: {threads: GB/s}}}]
+BW_WHEN = "when"
+# FIRST_CALL entries.
+FIRST_SECONDS, FIRST_CACHE = "seconds", "cache"  # cache: "hit" | "miss" | None (not a Numba on-disk cache)
+CACHE_HIT, CACHE_MISS = "hit", "miss"
+# ROUNDS entries: implementations of the size not measured in these rounds, with why (skip reason or failed check).
+ROUND_EXCLUDED = "excluded"
+# Progress event emitted before an implementation's first (compiling) call.
+COMPILING = "compiling"
+REASON = "reason"  # SKIPPED entries: why the case did not run

@@ -1,12 +1,16 @@
 """The benchmark grid: it covers every implementation, profiles are chosen one way, skips say why."""
 
+import itertools
+
+import numpy as np
 import pytest
 
 import impls
-from benchmarks import bench_gradients, grid
+from benchmarks import bench_gradients, environment, grid
+from reports import schema
 
 
-@pytest.mark.parametrize("name", grid.PROFILES)
+@pytest.mark.parametrize("name", schema.PROFILE_NAMES)
 def test_every_implementation_is_in_every_profile(name):
     """A registered implementation missing from the grid would silently go unmeasured."""
     prof = grid.PROFILES[name]
@@ -14,26 +18,53 @@ def test_every_implementation_is_in_every_profile(name):
     assert set(prof.m) <= set(grid.M_VALUES) and set(prof.n) <= set(grid.N_VALUES)
 
 
-def test_asv_suites_use_the_same_grid():
-    """asv's parameters are the grid's, so both engines time the same cases."""
-    prof = grid.profile()
-    assert bench_gradients.TimeGradients.params == (
-        list(impls.names()), list(prof.n), list(prof.m), list(prof.dtypes), list(prof.threads))
-    assert bench_gradients.TimeTrain.params == (list(impls.names()),)
+def test_profiles_are_the_contracts_names():
+    """grid.PROFILES is keyed by schema.PROFILE_NAMES, so the report offers exactly the grid's profiles."""
+    assert tuple(grid.PROFILES) == schema.PROFILE_NAMES
+    assert schema.DEFAULT_PROFILE in grid.PROFILES
 
 
-def test_quick_profile_is_small_and_full_is_the_whole_grid():
-    """quick: ≥ 3 values of m and ≥ 2 of n; full: every axis value, both dtypes and thread counts."""
-    quick, full = grid.PROFILES["quick"], grid.PROFILES["full"]
-    assert len(quick.m) >= 3 and len(quick.n) >= 2
-    assert (full.m, full.n, full.dtypes, full.threads) == (grid.M_VALUES, grid.N_VALUES, grid.DTYPES, grid.THREADS)
+def test_asv_suites_time_the_grids_cases():
+    """Every case of the active profile is one of asv's parameter combinations, so both engines time it."""
+    suite = bench_gradients.TimeGradients
+    assert set(suite.param_names) <= set(schema.CASE_FIELDS)
+    combinations = set(itertools.product(*suite.params))
+    for case in grid.cases():
+        assert tuple(getattr(case, name) for name in suite.param_names) in combinations, case
+
+
+def test_full_profile_holds_every_grid_point_and_quick_a_part_of_them():
+    """full: every (n, m, dtype, threads) of the grid in the lecture layout; quick: fewer cases, all in full."""
+    full = {(c.n, c.m, c.dtype, c.threads) for c in grid.cases(grid.PROFILES["full"]) if c.layout == schema.LECTURE}
+    assert full == set(itertools.product(grid.N_VALUES, grid.M_VALUES, grid.DTYPES, grid.THREADS))
+    quick, everything = (set(grid.cases(grid.PROFILES[name])) for name in ("quick", "full"))
+    assert quick < everything
+    assert len({c.m for c in quick}) >= 3 and len({c.n for c in quick}) >= 2
+
+
+@pytest.mark.parametrize("name", schema.PROFILE_NAMES)
+def test_both_layouts_are_measured_and_the_other_one_only_from_its_m(name):
+    """Each profile measures both layouts; the data-frame layout only where m ≥ layouts_from_m."""
+    prof = grid.PROFILES[name]
+    sizes = prof.sizes()
+    assert {s.layout for s in sizes} == set(schema.LAYOUTS)
+    assert all(s.m >= prof.layouts_from_m for s in sizes if s.layout != schema.LECTURE)
+    assert len(sizes) == len(set(sizes))
+
+
+def test_case_ids_and_params_are_plain_values():
+    """Ids read like numpy-n100-m10000-lecture-float64-t1; params are CASE_FIELDS in order."""
+    case = grid.Case("numpy", 100, 10_000, "float64", 1)
+    assert str(case) == "numpy-n100-m10000-lecture-float64-t1"
+    assert case.params() == ("numpy", 100, 10_000, schema.LECTURE, "float64", 1)
+    assert grid.Case("numba", 10, 100, layout=schema.FRAME).size == grid.Size(10, 100, schema.FRAME)
 
 
 def test_profile_switch(monkeypatch):
     """LOGREG_BENCH_PROFILE picks the profile; an unknown value is an error naming the choices."""
-    monkeypatch.setenv(grid.PROFILE_ENV, "FULL")
+    monkeypatch.setenv(schema.PROFILE_ENV, "FULL")
     assert grid.profile() is grid.PROFILES["full"]
-    monkeypatch.setenv(grid.PROFILE_ENV, "huge")
+    monkeypatch.setenv(schema.PROFILE_ENV, "huge")
     with pytest.raises(ValueError, match="must be one of quick, full"):
         grid.profile()
 
@@ -48,18 +79,99 @@ def test_skips_name_their_reason():
     assert grid.Case("numpy", 10, 100).skip_reason(full) is None
 
 
+def test_frame_layout_holds_the_lecture_layouts_values_in_f_order():
+    """The data-frame layout is X.T of an (m, n) C array with the same values, so timings compare like with like."""
+    lecture, frame = grid.data(3, 7, "float64", schema.LECTURE), grid.data(3, 7, "float64", schema.FRAME)
+    assert lecture.X.flags.c_contiguous and frame.X.flags.f_contiguous and frame.X.base.flags.c_contiguous
+    np.testing.assert_array_equal(frame.X, lecture.X)
+    np.testing.assert_array_equal(frame.Y, lecture.Y)
+    with pytest.raises(ValueError, match="layout must be one of"):
+        grid.data(3, 7, "float64", "diagonal")
+
+
 def test_checked_problem_refuses_a_wrong_result(monkeypatch):
-    """A case whose implementation disagrees with numpy raises instead of producing a timing."""
+    """A case whose implementation disagrees with the reference raises instead of producing a timing."""
     import impls.numba
 
-    case = grid.Case("numba", 3, 50)
+    case = grid.Case("numba", 3, 50, layout=schema.FRAME)
     good, _, _ = grid.checked_problem(case)
     # A kernel that forgot the 1/m scaling: plausible numbers, wrong ones.
     kernel = impls.numba.gradients
     monkeypatch.setattr(impls.numba, "gradients", lambda w, b, X, Y: [v * X.shape[1] for v in kernel(w, b, X, Y)])
-    with pytest.raises(AssertionError, match="differs from numpy"):
+    with pytest.raises(AssertionError, match=f"differs from {impls.REFERENCE}"):
         grid.checked_problem(case)
     assert good.shape == (3, 50)
+
+
+def test_first_call_of_a_jit_implementation_is_recorded_once(monkeypatch, tmp_path):
+    """The first call's seconds and Numba cache use are kept, after a progress event naming it; later calls are not."""
+    from reports import progress
+
+    events = tmp_path / "events.jsonl"
+    monkeypatch.setenv(progress.PROGRESS_ENV, str(events))
+    monkeypatch.setattr(grid, "FIRST_CALLS", {})
+    calls = []
+    for _ in range(2):
+        grid.first_call(impls.get("numba"), lambda: calls.append(1))
+    grid.first_call(impls.get(impls.REFERENCE), lambda: calls.append(1))
+    assert len(calls) == 3 and set(grid.FIRST_CALLS) == {"numba"}
+    record = grid.FIRST_CALLS["numba"]
+    assert record[schema.FIRST_SECONDS] >= 0 and record[schema.FIRST_CACHE] is None  # the lambda compiled nothing
+    assert events.read_text().splitlines() == ['{"' + schema.COMPILING + '": "numba"}']
+
+
+def test_numba_cache_use_is_read_from_the_modules_dispatchers():
+    """After a call, the numba module's dispatchers count a cache hit or a miss (the kernel is cache=True)."""
+    d = grid.data(3, 9)
+    impls.get("numba").gradients(*grid.start(3), d.X, d.Y)
+    hits, misses = grid._numba_cache_counts("numba")
+    assert hits + misses >= 1
+
+
+@pytest.mark.parametrize(("bytes_x", "threads", "level"), [
+    (2**10, 1, schema.L2), ("L2", 1, schema.L2), ("L2+", 1, schema.L3), ("L2+", 2, schema.L2),
+    ("L3", 1, schema.L3), ("L3+", 2, schema.DRAM)])
+def test_memory_level_is_the_smallest_level_x_fits_in(monkeypatch, bytes_x, threads, level):
+    """L2 up to threads × the per-core L2, L3 up to the shared L3, DRAM beyond (on a made-up machine)."""
+    monkeypatch.setattr(environment, "caches", lambda: {schema.L2: 2**19, schema.L3: 2**25})
+    sizes = {"L2": 2**19, "L2+": 2**19 + 8, "L3": 2**25, "L3+": 2**25 + 8}
+    assert environment.memory_level(sizes.get(bytes_x, bytes_x), threads) == level
+
+
+def test_case_info_records_level_and_memory():
+    """info() holds the case fields, bytes of X, where X lives and its level (none for a GPU's memory)."""
+    info = grid.Case("numpy", 10, 100).info()
+    assert {*schema.CASE_FIELDS, schema.BYTES_X, schema.MEMORY, schema.LEVEL} == set(info)
+    assert info[schema.LEVEL] == environment.memory_level(8000, 1) and info[schema.MEMORY] == schema.HOST
+
+
+def test_machine_record_is_identity_only_and_stable():
+    """Two readings agree and hold exactly MACHINE_FIELDS (nothing live); a GPU only where cupy runs."""
+    environment.machine_record.cache_clear()
+    first = environment.machine_record()
+    environment.machine_record.cache_clear()
+    assert environment.machine_record() == first and set(first) == set(schema.MACHINE_FIELDS)
+    assert (first[schema.GPU] is not None) == impls.get("cupy").available
+
+
+def test_noise_record_from_two_snapshots():
+    """Steal is stolen ticks over all ticks between the snapshots; drift is (max − min)/median per thread count."""
+    start = {"ticks": [100, 0, 50, 800, 0, 0, 0, 50], "load": 1.0}
+    end = {"ticks": [200, 0, 100, 1600, 0, 0, 0, 100], "load": 2.0}
+    record = environment.noise_record(start, end, {"1": [10.0, 12.0, 11.0], "2": [20.0, 30.0]})
+    assert record[schema.STEAL_FRACTION] == pytest.approx(50 / 1000)
+    assert record[schema.LOAD_AVERAGE] == [1.0, 2.0]
+    assert record[schema.PROBE_DRIFT] == pytest.approx(10 / 25)
+    assert environment.noise_record({"ticks": [], "load": 0.5}, end, {})[schema.STEAL_FRACTION] is None
+
+
+def test_grid_facts_state_what_the_report_must_not_retype():
+    """The run record's grid facts hold the scaling workers and chunk caps, layouts and rounds settings."""
+    facts = grid.facts(grid.PROFILES["quick"])
+    assert facts[schema.GRID_SCALING_WORKERS] == list(grid.SCALING_WORKERS)
+    assert facts[schema.GRID_SCALING_CHUNK_BYTES] == list(grid.SCALING_CHUNK_BYTES)
+    for prof in grid.PROFILES.values():  # a 95% interval needs 6 rounds, however long a size's round is
+        assert prof.visits * prof.least_rounds >= 6 and prof.least_rounds <= prof.rounds_per_visit
 
 
 def test_pytest_benchmark_modules_hold_no_asv_benchmarks():
@@ -79,27 +191,9 @@ def test_pytest_benchmark_modules_hold_no_asv_benchmarks():
         assert names == [], f"benchmarks/{info.name}.py would give asv benchmarks: {names}"
 
 
-def test_report_command_uses_the_grids_profile_switch():
-    """`python -m reports --profile` sets the grid's variable and offers exactly the grid's profiles."""
-    from reports import cli
-
-    assert cli.PROFILE_ENV == grid.PROFILE_ENV
-    assert cli.PROFILES == tuple(grid.PROFILES)
-
-
-def test_machine_record_names_a_gpu_only_where_cupy_runs():
-    """No usable CUDA device (CI, this machine): the record says None rather than guessing."""
-    from benchmarks import environment
-
-    if impls.get("cupy").available:
-        assert environment.gpu()  # a name and memory size
-    else:
-        assert environment.gpu() is None
-
-
 @pytest.mark.parametrize("name", impls.names())
 def test_case_info_works_for_every_implementation_available_or_not(name):
     """Skipped cases are recorded with info(), so it must not need the implementation's module."""
     info = grid.Case(name, 10, 100).info()
-    assert info["memory"] == (impls.get(name).memory if impls.get(name).available else None)
-    assert info["memory"] in ("host", "device", None)
+    assert info[schema.MEMORY] == (impls.get(name).memory if impls.get(name).available else None)
+    assert info[schema.MEMORY] in (schema.HOST, schema.DEVICE, None)

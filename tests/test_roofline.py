@@ -1,55 +1,133 @@
-"""The bandwidth probe runs and reports sane fields (its numbers are measurements, not asserted)."""
+"""Bandwidth probes and the interleaved rounds runner (their numbers are measurements, not asserted)."""
 
 import math
 
 import pytest
 
-from benchmarks.roofline import one_read_limit_seconds, read_bandwidth_gbs
+from benchmarks import environment, grid, roofline
+from reports import schema
+
+
+@pytest.fixture
+def no_settling(monkeypatch):
+    """Rounds without the 0.25 s waits (the tests run one thread at a time anyway)."""
+    monkeypatch.setattr(grid, "settle", lambda threads=grid.CORES: None)
 
 
 def test_read_bandwidth_probe_on_a_small_array():
     """A 4 MiB probe returns a positive finite GB/s with its size, thread count and repeats."""
-    result = read_bandwidth_gbs(nbytes=4 * 2**20, repeat=3)
+    result = roofline.read_bandwidth_gbs(nbytes=4 * 2**20, repeat=3)
     assert set(result) == {"gbs", "bytes", "threads", "repeats"}
     assert math.isfinite(result["gbs"]) and result["gbs"] > 0
     assert result["bytes"] == 4 * 2**20 and result["threads"] >= 1 and result["repeats"] == 3
 
 
+def test_probe_sums_every_element_of_every_pass():
+    """The probe's kernel really reads its array `passes` times (a sum it could skip would time nothing)."""
+    a = roofline._probe_array(2**12) * 0 + 1.5
+    assert roofline._parallel_passes(a, 2, 3) == pytest.approx(1.5 * a.size * 3)
+
+
+def test_probe_working_sets_follow_the_caches(monkeypatch):
+    """L2: half a core's L2 per thread; L3: half the L3; DRAM: 8× the L3, at least 256 MiB."""
+    monkeypatch.setattr(environment, "caches", lambda: {schema.L2: 2**19, schema.L3: 2**25})
+    assert roofline.probe_bytes(schema.L2, 2) == 2**19
+    assert roofline.probe_bytes(schema.L3, 1) == 2**24
+    assert roofline.probe_bytes(schema.DRAM, 1) == 2**28
+
+
+def test_bandwidth_record_keeps_the_larger_reading_per_level_and_threads():
+    """The ceiling for a level and thread count is the larger of the start and end readings."""
+    start = {schema.BW_WHEN: "start", schema.BW_LEVELS: {schema.L2: {"1": 90.0}, schema.DRAM: {"1": 30.0}}}
+    end = {schema.BW_WHEN: "end", schema.BW_LEVELS: {schema.L2: {"1": 80.0}, schema.DRAM: {"1": 35.0}}}
+    record = roofline.bandwidth_record([start, end])
+    assert record[schema.BW_LEVELS][schema.L2] == {"1": 90.0}
+    assert record[schema.BW_LEVELS][schema.DRAM] == {"1": 35.0}
+    assert record[schema.BW_SAMPLES] == [start, end]
+    assert set(record[schema.BW_LEVEL_BYTES]) == set(schema.LEVELS)
+
+
+def test_level_bandwidths_measure_every_level_for_each_thread_count(no_settling, monkeypatch):
+    """One reading per level and thread count, keyed as JSON keeps them (strings)."""
+    monkeypatch.setattr(roofline, "probe_bytes", lambda level, threads: 2**16 * (1 + schema.LEVELS.index(level)))
+    found = roofline.level_bandwidths([1])
+    assert set(found) == set(schema.LEVELS)
+    assert all(set(v) == {"1"} and v["1"] > 0 for v in found.values())
+
+
 def test_one_read_limit_is_bytes_over_bandwidth():
     """8 GB at 16 GB/s take half a second."""
-    assert math.isclose(one_read_limit_seconds(8e9, 16.0), 0.5)
+    assert math.isclose(roofline.one_read_limit_seconds(8e9, 16.0), 0.5)
 
 
-def test_interleaved_rotates_the_calls_and_keeps_every_round(monkeypatch):
-    """Each round probes, then runs every call `repeat` times, starting one later each round."""
-    from benchmarks import grid, roofline
+def test_calibration_makes_a_measurement_last_long_enough():
+    """A call of microseconds is repeated until one measurement lasts at least the minimum."""
+    calls, seconds = roofline.calibrate(lambda: sum(range(100)), min_seconds=2e-3)
+    assert calls > 1 and seconds >= 2e-3
 
-    monkeypatch.setattr(grid, "settle", lambda threads=grid.CORES: None)
+
+def test_rounds_rotate_the_order_and_align_every_list(no_settling, monkeypatch):
+    """Round r starts one item later; every list has one entry per round, the probe's included."""
+    monkeypatch.setattr(roofline, "calibrate", lambda call, min_seconds=0: (2, 0.0))
     order = []
-    calls = {name: (lambda name=name: order.append(name)) for name in ("a", "b", "c")}
-    found = roofline.interleaved(calls, rounds=3, repeat=2, probe_bytes=2**20)
-    assert order == [*"aabbcc", *"bbccaa", *"ccaabb"]
-    assert len(found["gbs"]) == 3 and all(g > 0 for g in found["gbs"])
-    assert {k: len(v) for k, v in found["seconds"].items()} == {"a": 3, "b": 3, "c": 3}
+    calls = {name: (lambda name=name: order.append(name)) for name in "abc"}
+    runner = roofline.Rounds(calls, probe=lambda: order.append("p") or 7.0, first_round=1)
+    order.clear()  # the constructor timed the probe once
+    for _ in range(4):
+        runner.one_round()
+    assert order == [*"bbccpaa", *"ccpaabb", *"paabbcc", *"aabbccp"]
+    record = runner.record()
+    assert {k: len(v) for k, v in record[schema.ROUND_SECONDS].items()} == {"a": 4, "b": 4, "c": 4}
+    assert record[schema.ROUND_PROBE_GBS] == [7.0] * 4 and record[schema.ROUND_CALLS] == {"a": 2, "b": 2, "c": 2}
 
 
-def test_fused_targets_ratios_come_from_the_same_rounds():
-    """speedup = numpy / numba_parallel and × limit = time / (bytes / GB/s), round by round."""
-    from benchmarks import roofline
-
-    r = roofline.fused_targets(10, 1000, rounds=2, repeat=1, probe_bytes=2**20)
-    fused, numpy_s = r["seconds"]["numba_parallel"], r["seconds"]["numpy"]
-    assert r["bytes_x"] == 10 * 1000 * 8
-    assert r["speedup"] == [b / a for a, b in zip(fused, numpy_s, strict=True)]
-    assert r["times_limit"] == pytest.approx([t * g * 1e9 / r["bytes_x"] for t, g in zip(fused, r["gbs"], strict=True)])
+def test_rounds_affordable_fits_the_budget_within_bounds(no_settling):
+    """A long round gets fewer rounds, never fewer than `least` nor more than `most`."""
+    runner = roofline.Rounds({"a": lambda: None})
+    runner.round_seconds = 0.1
+    assert runner.affordable(1.0, most=6, least=2) == 6
+    assert runner.affordable(0.35, most=6, least=2) == 3
+    assert runner.affordable(0.01, most=6, least=2) == 2
 
 
-@pytest.mark.parametrize(("threads", "waits_expected"), [(1, 0), (2, 1)])
-def test_settle_waits_only_after_several_threads(monkeypatch, threads, waits_expected):
-    """One thread leaves no pool spinning, so no wait; more threads wait SETTLE_S."""
-    from benchmarks import grid
+def test_prepared_calls_leave_out_skipped_and_wrong_implementations(monkeypatch):
+    """Skipped implementations carry their reason, a failing check its message; the rest get a call."""
+    import impls.numba
 
-    waits = []
-    monkeypatch.setattr(grid.time, "sleep", waits.append)
+    kernel = impls.numba.gradients
+    monkeypatch.setattr(impls.numba, "gradients", lambda w, b, X, Y: [2 * v for v in kernel(w, b, X, Y)])
+    size = grid.Size(3, 40)
+    calls, excluded = roofline.prepared_calls(size, ("numpy", "numba", "cupy"), grid.PROFILES["quick"])
+    assert set(calls) == {"numpy"}
+    assert excluded["numba"].startswith("check failed: AssertionError")
+    assert "cupy" in excluded
+
+
+def test_fused_targets_ratios_come_from_the_same_rounds(no_settling, monkeypatch):
+    """speedup = reference / numba_parallel and × limit = time / (bytes / GB/s), round by round."""
+    import impls
+
+    monkeypatch.setattr(roofline, "probe_bytes", lambda level, threads: 2**20)
+    r = roofline.fused_targets(10, 1000, rounds=2, threads=1)
+    fused, reference = (r[schema.ROUND_SECONDS][name] for name in ("numba_parallel", impls.REFERENCE))
+    gbs = r[schema.ROUND_PROBE_GBS]
+    assert r[schema.BYTES_X] == 10 * 1000 * 8 and len(gbs) == 2
+    assert r["speedup"] == [b / a for a, b in zip(fused, reference, strict=True)]
+    assert r["times_limit"] == pytest.approx([t * g * 1e9 / r[schema.BYTES_X] for t, g in zip(fused, gbs, strict=True)])
+
+
+@pytest.mark.parametrize(("threads", "busy_steps", "waits_expected"), [(1, 5, 0), (2, 0, 1), (2, 3, 4), (2, 99, 25)])
+def test_settle_waits_until_the_pools_are_idle(monkeypatch, threads, busy_steps, waits_expected):
+    """One thread: no wait; more: steps until one passes without this process using CPU, at most SETTLE_S."""
+    clock = {"wall": 0.0, "cpu": 0.0, "steps": 0}
+
+    def sleep(seconds):
+        clock["wall"] += seconds
+        clock["steps"] += 1
+        clock["cpu"] += seconds if clock["steps"] <= busy_steps else 0.0  # a pool thread spinning, then asleep
+
+    monkeypatch.setattr(grid.time, "sleep", sleep)
+    monkeypatch.setattr(grid.time, "monotonic", lambda: clock["wall"])
+    monkeypatch.setattr(grid.time, "process_time", lambda: clock["cpu"])
     grid.settle(threads)
-    assert waits == [grid.SETTLE_S] * waits_expected
+    assert clock["steps"] == waits_expected
