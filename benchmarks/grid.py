@@ -181,7 +181,10 @@ class Case:
             return f"{self.implementation} computes in {', '.join(impl.dtypes)} only"
         if self.threads > 1 and not impl.uses_threads:
             return f"{self.implementation} runs on one thread; more threads would measure nothing new"
-        if self.bytes_x > prof.max_bytes or self.bytes_x * 3 > available_memory():
+        if (fixed := impl.fixed_threads) is not None and fixed != self.threads:
+            return f"{self.implementation} runs on a connected cluster of {fixed} workers, not {self.threads}"
+        # The caller's X, prepare's private snapshot and the reference check's copy can coexist.
+        if self.bytes_x > prof.max_bytes or self.bytes_x * 4 > available_memory():
             return f"X would take {self.bytes_x / 2**20:.0f} MiB: over this profile's data cap or free memory"
         estimate = impl.estimated_seconds(self.n, self.m) * calls
         if estimate > budget_s:

@@ -43,14 +43,6 @@ def other_cluster_size(case) -> str | None:
     return None
 
 
-def generated_problem(n: int, m: int, **options) -> impls.Problem:
-    """A problem generated on the Dask workers (impls.dask.generate), wrapped as prepare's data is."""
-    from impls import dask as idk
-
-    data = idk.generate(n, m, **options)
-    return impls.Problem(impls.get("dask"), data[0], data, idk.gradients)
-
-
 @contextmanager
 def chunk_cap(nbytes: int):
     """Dask chunks of at most nbytes of X for the data prepared inside the block."""
@@ -107,7 +99,7 @@ def test_scaling_generated(benchmark, skip_case, case):
 
     w, b = grid.start(case.n)
     with impls.limit_threads(case.workers):
-        problem = generated_problem(case.n, case.m, seed=0)
+        problem = case.impl.generate(case.n, case.m, seed=0)
         X, Y = problem.data
         g = problem.gradients(w, b)
         np.testing.assert_allclose(np.concatenate((g.dw.ravel(), (g.db, g.cost))), blockwise_numpy(X, Y, w, b),

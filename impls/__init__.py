@@ -150,6 +150,20 @@ class Implementation:
         data = prepare(X, Y) if prepare else (X, Y)
         return Problem(self, X, data, module.gradients)
 
+    @property
+    def fixed_threads(self) -> int | None:
+        """A thread (worker) count this process cannot change, e.g. a connected Dask cluster's; else None."""
+        fixed = getattr(self._module, "fixed_workers", None)
+        return fixed() if fixed else None
+
+    def generate(self, n: int, m: int, **options) -> Problem:
+        """A seeded problem generated where this implementation computes (Dask: on its workers)."""
+        module = self._module
+        if not hasattr(module, "generate"):
+            raise TypeError(f"implementation {self.name!r} cannot generate data where it computes; use prepare")
+        data = module.generate(n, m, **options)
+        return Problem(self, data[0], data, module.gradients)
+
     def gradients(self, w, b, X, Y, *, dtype=None) -> Gradients:
         """dw, db and cost of the logistic loss at (w, b) on examples X with labels Y."""
         return self.prepare(X, Y, dtype=dtype).gradients(w, b)
@@ -162,7 +176,7 @@ class Problem:
     impl: Implementation
     # Validated (n, m): the snapshot (or, where the implementation copies X itself, the caller's X),
     # kept to name a non-finite entry if outputs go non-finite; a Dask array for data generated on a
-    # cluster (impls.dask.make_problem).
+    # cluster (Implementation.generate).
     X: np.ndarray
     data: tuple = field(repr=False)
     kernel: object = field(repr=False)

@@ -31,7 +31,6 @@ from __future__ import annotations
 import atexit
 import logging
 import math
-import numbers
 import os
 
 import dask.array as da
@@ -42,6 +41,7 @@ from distributed import Client, LocalCluster, wait
 from impls import _data
 from impls import numpy as _numpy
 from impls._spec import Spec
+from impls._validate import positive_int as _positive_int
 
 SPEC = Spec(
     summary="Dask: X chunked along examples on a cluster, one reduction of per-chunk NumPy partial sums",
@@ -174,12 +174,6 @@ def set_chunk_bytes(nbytes: int) -> int:
     global _chunk_bytes
     previous, _chunk_bytes = _chunk_bytes, _positive_int(nbytes, "nbytes")
     return previous
-
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def chunk_columns(n: int, m: int, itemsize: int = 8) -> int:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reports import schema, stats
+from reports.fmt import time as format_time
 from reports.load import ReportInputError, Results, load
 
 FAIL_ABOVE_PCT = 10.0
@@ -192,8 +193,6 @@ def format_change(x: float) -> str:
 
 def markdown(c: Comparison) -> str:
     """The comparison as a Markdown document."""
-    from reports.derive import format_time
-
     counts = {v: sum(r.verdict == v for r in c.rows) for v in ("slower", "faster", "no detectable difference")}
     machines = ("Both runs are from the same machine" if c.same_machine else
                 f"**Different machines** (old: {c.machines[0]}; new: {c.machines[1]}): every ratio includes the "

@@ -41,11 +41,6 @@ class Ratio:
     level: str | None = None
 
     @property
-    def ratio(self) -> float:
-        """The median (reports/cli.py's name for it, until cli.py calls reports.render)."""
-        return self.median
-
-    @property
     def rounds(self) -> int:
         """How many per-round ratios it comes from (0: a ratio of medians)."""
         return self.interval.count if self.interval else 0
@@ -326,19 +321,3 @@ def analyse(results: Results, baseline: str | None = None, failures: list[dict] 
         views.append(analyse_series(results, series, baseline, [f for f in extra if f.case not in known] if i == 0
                                     else []))
     return View(baseline, views)
-
-
-# --- for reports/cli.py's own write_report until it imports reports.render.write_report (delete then) ----
-
-
-def gradients(results: Results) -> Results:
-    """Passes results through: cli.py calls headline(gradients(results), baseline)."""
-    return results
-
-
-def headline(results: Results, baseline: str) -> tuple[tuple | None, list[Ratio]]:
-    """The main series' headline size and speedups there."""
-    view = analyse(results, baseline).main
-    return view.headline_size, view.headline()
-
-format_time, format_ratio = fmt.time, fmt.ratio

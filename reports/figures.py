@@ -384,8 +384,3 @@ def draw(view: View, out: Path) -> dict[str, dict[str, Path]]:
         made = {name: draw_one(v, out / f"{name}{suffix}.png") for name, draw_one in FIGURES.items()}
         drawn[v.label] = {name: path for name, path in made.items() if path is not None}
     return drawn
-
-
-def draw_all(results: Results, out: Path, baseline: str) -> dict:
-    """reports/cli.py's entry until it calls reports.render: figures of every series."""
-    return draw(derive.analyse(results, baseline), out)

@@ -319,11 +319,3 @@ def render(view: View, figures: dict[str, dict[str, Path]]) -> str:
     for v in view.series:
         parts += series_sections(v, figures.get(v.label, {}), f" — {v.label}" if several else "")
     return "\n\n".join(parts) + "\n"
-
-
-def report(results: Results, figures: dict, baseline: str, failures: list[dict] | None = None) -> str:
-    """The whole report from results (reports/cli.py's entry until it calls reports.render)."""
-    view = derive.analyse(results, baseline, failures)
-    by_series = figures if all(isinstance(x, dict) for x in figures.values()) and figures else \
-        {view.main.label: figures}
-    return render(view, by_series)

@@ -38,12 +38,6 @@ def small_chunks(idk):
     idk.set_chunk_bytes(previous)
 
 
-def generated(idk, n: int, m: int, **options) -> impls.Problem:
-    """impls.dask.generate's data wrapped as a Problem, as the package front wraps prepare's."""
-    data = idk.generate(n, m, **options)
-    return impls.Problem(DASK, data[0], data, idk.gradients)
-
-
 def workers(idk) -> int:
     """Workers the fixture asked for: N_WORKERS, unless the machine has fewer cores."""
     return min(idk.N_WORKERS, os.cpu_count())
@@ -100,7 +94,7 @@ def test_chunk_bytes_setting(idk):
 
 def test_generated_problem_matches_numpy_on_the_same_data(idk):
     """generate's chunks, materialised, give NumPy the same gradient (rtol 1e-9), seed by seed."""
-    problem = generated(idk, 10, 10_000, seed=5, chunk=1_500)
+    problem = DASK.generate(10, 10_000, seed=5, chunk=1_500)
     X, Y = problem.X.compute(), problem.data[1].compute()
     assert X.shape == (10, 10_000) and set(np.unique(Y)) == {0.0, 1.0}
     np.testing.assert_array_equal(X, idk.generate(10, 10_000, seed=5, chunk=1_500)[0].compute())
@@ -113,7 +107,7 @@ def test_generated_problem_matches_numpy_on_the_same_data(idk):
 
 def test_generated_problem_trains_like_numpy(idk):
     """A persisted generated problem trains to the same w, b and costs as NumPy on its data."""
-    problem = generated(idk, 4, 3_000, seed=2, chunk=700, persist=True)
+    problem = DASK.generate(4, 3_000, seed=2, chunk=700, persist=True)
     X, Y = problem.X.compute(), problem.data[1].compute()
     fit = problem.train(np.zeros(4), 0.0, learning_rate=0.5, iterations=20)
     expected = impls.train(np.zeros(4), 0.0, X, Y, learning_rate=0.5, iterations=20)
@@ -131,7 +125,7 @@ def test_non_finite_outputs_on_dask_data_are_diagnosed(idk):
     with pytest.raises(ValueError, match=r"X must be finite; X\[2, 13\]"):
         impls.Problem(DASK, Xd, (Xd, Yd), idk.gradients).gradients(np.ones(3), 0.0)
     with pytest.raises(ValueError, match="overflowed although w, b, X are finite"):
-        generated(idk, 2, 50, chunk=20).gradients(np.full(2, 1e308), 0.0)
+        DASK.generate(2, 50, chunk=20).gradients(np.full(2, 1e308), 0.0)
 
 
 def _wait_for_file(path, process, timeout=60.0):
