@@ -2,9 +2,10 @@
 
 NumPy reads X twice (wᵀX, then X·dZᵀ); dz⁽ⁱ⁾ depends only on example i, so this kernel runs both
 passes on one block of examples while the block sits in cache, and X comes from memory once.
-``prepare`` copies X once into a block-contiguous layout (each block of B examples one contiguous
-(n, B) panel), from either memory layout, so every call streams one contiguous run per block and
-both layouts run the same loops; the copy costs X's bytes once more (checked against free memory).
+``prepare`` copies X once, from either memory layout, into the layout these loops read best:
+below COLUMNS_FROM_N features each block of B examples becomes one contiguous (n, B) panel, from
+there on each example is contiguous (example-major). Both layouts then run the same loops on the
+same bytes; the copy costs X's bytes once more (checked against free memory first).
 ``impls.numba_parallel_inplace`` runs the same loops on X as given, without the copy. Results are
 bit-identical from call to call at a fixed thread count. Design, measurements and what was tried:
 docs/numba_parallel.md.
@@ -29,8 +30,9 @@ SPEC = Spec(
     jit=True,  # the first call compiles (or loads the on-disk cache)
 )
 
-# Bytes of X per block: 2 MiB measured best (blocks of 1-16 MiB within ±10%); a block must stay
-# cached between the pass that reads it from memory and the pass that re-reads it.
+# Bytes of X per (n, B) block: a block must stay cached between the pass that reads it from memory
+# and the pass that re-reads it; 2 MiB was best of 1-16 MiB on X's rows and again for the panels
+# (1-thread CPU time at n=100: 71 ms, against 111 at 0.8 MiB and 113 at 6.4 MiB).
 BLOCK_BYTES = 2 * 1024 * 1024
 # reassoc and contract only (reordered sums, fused multiply-add) so the dot products vectorize;
 # no nnan/ninf: non-finite inputs must still give non-finite outputs.
@@ -43,7 +45,7 @@ _JIT = {"cache": True, "nogil": True, "fastmath": _FASTMATH, "error_model": "num
 COLUMN_BLOCK_BYTES = 128 * 1024
 # From this many features on, prepare copies X example-major (each example one contiguous run, the
 # column-major loops): one stream from memory per core, which beat the (n, B) panels at n=1000
-# (1-thread CPU time 72 vs 94 ms) and lost at n=100 (85 vs 71 ms).
+# (1-thread CPU time 68 vs 90 ms), tied at n=300 and lost at n=100 (80 vs 70 ms).
 COLUMNS_FROM_N = 512
 # Rows of a block swept together (written out below): 16 memory streams in flight and z/dz read
 # once per 16 rows; 16 beat 4 and 8 (n=1000: 132 -> 102 ms at 2 threads) and tied 24 and 32.
@@ -89,7 +91,7 @@ def check_memory(nbytes: int) -> None:
     free = available_bytes()
     if nbytes > MEMORY_SHARE * free:
         raise MemoryError(
-            f"numba_parallel copies X once into a block-contiguous layout: {nbytes / 2**20:.0f} MiB more, "
+            f"numba_parallel copies X once in prepare: {nbytes / 2**20:.0f} MiB more, "
             f"over {MEMORY_SHARE:.0%} of the {free / 2**20:.0f} MiB available; use numba_parallel_inplace "
             "(X as given, no copy)"
         )
@@ -402,6 +404,16 @@ def _tile(X, T, block, columns):
                     P[j, i] = X[j, lo + i]
 
 
+@numba.njit(parallel=True, **_JIT)
+def _example_major(X, A):
+    """A[i, :] = X[:, i] on every thread, 64 examples per task (X read in 512-byte runs; A's part stays cached)."""
+    n, m = X.shape
+    for k in numba.prange((m + 63) // 64):
+        for j in range(n):
+            for i in range(k * 64, min(k * 64 + 64, m)):
+                A[i, j] = X[j, i]
+
+
 def prepare(X, Y):
     """X copied once for the kernel (after checking it fits in memory), Y, and the block size.
 
@@ -411,8 +423,12 @@ def prepare(X, Y):
     n, m = X.shape
     check_memory(X.nbytes)
     if n >= COLUMNS_FROM_N:
-        copy = np.array(X.T, order="C").T  # always a copy, even of an X that is already column-major
-        return copy, Y, block_for(copy)
+        A = np.empty((m, n), dtype=X.dtype)
+        if X.flags.f_contiguous:
+            A[...] = X.T  # a plain contiguous copy
+        else:
+            _example_major(X, A)
+        return A.T, Y, block_for(A.T)
     block = block_size(n, X.itemsize)
     T = np.empty(n * m, dtype=X.dtype)
     _tile(X, T, block, abs(X.strides[0]) < abs(X.strides[1]))

@@ -8,7 +8,7 @@ docs/numba_parallel.md).
 
 from impls.numba_parallel import block_for, run
 
-SUMMARY = "numba_parallel's fused pass over X as given (no copy in prepare; slower with features contiguous)"
+SUMMARY = "numba_parallel's fused pass over X as given (no copy in prepare; slower at small n with features contiguous)"
 DTYPES = ("float64", "float32")
 USES_THREADS = True  # prange over static chunks of examples, one per Numba thread
 JIT = True  # the first call compiles (or loads the on-disk cache)
