@@ -9,10 +9,10 @@ from reports.derive import View
 from reports.load import Results
 
 
-def terminal(view: View, path: Path) -> str:
-    """What the terminal shows: where the report is, the headline with intervals, failures, warnings."""
+def terminal(view: View) -> str:
+    """What the terminal shows: the headline with intervals, failures, warnings (the CLI prints where)."""
     v = view.main
-    lines = [f"\nreport: {path}"]
+    lines = []
     if v.run.interrupted:
         lines.append("INTERRUPTED: a partial report of the cases that finished")
     if v.headline_size:
@@ -29,14 +29,14 @@ def terminal(view: View, path: Path) -> str:
 
 
 def write_report(results: Results, run_dir: Path, baseline: str | None, failures: list[dict]) -> Path:
-    """Figures, report.md and summary.json into run_dir; point <parent>/latest at it; print the headline."""
-    from reports import cli  # the run-folder helpers live with the command line
+    """Figures, report.md and summary.json into run_dir; print the headline; return report.md's path.
 
+    run_dir may be a staging folder: the caller names it, points 'latest' at it and prints where it is.
+    """
     view = derive.analyse(results, baseline, failures)
     drawn = figures.draw(view, run_dir)
     path = run_dir / "report.md"
     path.write_text(markdown.render(view, drawn), encoding="utf-8")
     summary.write(view, run_dir)
-    cli.point_latest(run_dir)
-    print(terminal(view, path))
+    print(terminal(view))
     return path
