@@ -3,8 +3,8 @@
 Samples: asv runs each case in ROUNDS processes, interleaved with the other cases, and takes at
 least REPEAT[0] samples in each, so a commit's median comes with the spread ``asv compare`` needs
 to tell a change from noise (``--quick`` takes one sample: any wobble beyond 10% reads as a change).
-asv_runner re-runs ``setup`` before every sample, so the checked problem is cached per process
-(``_checked``): only the first setup prepares and verifies it. Combinations a profile skips raise
+asv_runner re-runs ``setup`` before every sample, so setup's work is done once per process (the
+checked problem, the skip decision, the thread limits) and later setups only look it up. Combinations a profile skips raise
 NotImplementedError and show as n/a.
 
 Parameters name only the implementations whose libraries are installed here (INSTALLED), found
@@ -62,24 +62,39 @@ LAYOUTS = tuple(getattr(_PROFILE, "layouts", (schema.LECTURE,)))
 LAYOUTS_FROM_M = getattr(_PROFILE, "layouts_from_m", 0)
 
 _checked = cache(grid.checked_problem)  # per process: later setups of the same case reuse it
+_skip_reason = cache(lambda case, calls: case.skip_reason(_PROFILE, calls=calls))
+_PINNED = ExitStack()  # the thread limits in force in this process (pin_threads)
+_pinned_threads: list[int] = []  # the count they pin, once pinned
+
+
+def pin_threads(threads: int) -> None:
+    """Pin every pool to ``threads`` until another count is asked for (asv: for the whole process).
+
+    Not per sample: asv_runner re-runs setup before each sample, and re-pinning there (threadpoolctl)
+    tripled the time of the call that followed (139 vs 42 µs, numpy at n=10, m=100).
+    """
+    if _pinned_threads != [threads]:
+        _PINNED.close()
+        _PINNED.enter_context(impls.limit_threads(threads))
+        _pinned_threads[:] = [threads]
 
 
 class _Case:
-    """Setup shared by the suites of one case: skip with the reason, pin threads, checked problem."""
+    """Setup shared by the suites of one case: skip with the reason, pin threads, checked problem.
+
+    asv runs each case in a process of its own, so nothing is undone in teardown; a later setup of
+    another case re-pins the threads it needs.
+    """
 
     timeout = 300
     calls = 1  # gradient calls in one timing, checked against the profile's per-call budget
 
     def enter(self, case: grid.Case) -> None:
         """Skip the case (NotImplementedError) or pin its threads and load its checked problem."""
-        self.stack = ExitStack()  # first: asv calls teardown even when setup skips the case
-        if reason := case.skip_reason(_PROFILE, calls=self.calls):
+        if reason := _skip_reason(case, self.calls):
             raise NotImplementedError(reason)
-        self.stack.enter_context(impls.limit_threads(case.threads))
+        pin_threads(case.threads)
         self.problem, self.w, self.b = _checked(case)
-
-    def teardown(self, *params):
-        self.stack.close()
 
 
 class _GridCase(_Case):
@@ -88,7 +103,6 @@ class _GridCase(_Case):
     param_names = schema.CASE_FIELDS
 
     def setup(self, implementation, n, m, layout, dtype, threads):
-        self.stack = ExitStack()
         if layout != schema.LECTURE and m < LAYOUTS_FROM_M:
             raise NotImplementedError(f"the {layout} layout is timed from m = {LAYOUTS_FROM_M} up")
         extra = {} if layout == schema.LECTURE else {"layout": layout}  # the lecture's is Case's default
