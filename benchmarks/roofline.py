@@ -28,7 +28,11 @@ from reports import schema
 from reports.stats import median_interval, ratios
 
 MIN_MEASURE_S = 1e-3  # one measurement lasts at least this: timer resolution and call overhead stay out
-PROBE_REPEAT = 5  # timings per ceiling probe; the fastest is the ceiling (a slow moment would flatter kernels)
+# One probe timing reads this much (1–10 ms at 25–250 GB/s), by passes over its array. Fixed, not
+# calibrated: on a loaded machine, waking a parallel region's second thread can take tens of ms, and a
+# calibration taken then would leave one pass of a cached array per timing, timing the wake-up.
+PROBE_TIMING_BYTES = 256 * 2**20
+PROBE_REPEAT = 7  # timings per ceiling probe; the fastest is the ceiling (a slow moment would flatter kernels)
 # Every DRAM reading of this process, per thread count (str), in order: start and end probes, rounds.
 DRAM_READINGS: dict[str, list[float]] = {}
 
@@ -80,18 +84,16 @@ def _read_seconds(a: np.ndarray, parts: int, passes: int) -> float:
     return time.perf_counter() - start
 
 
-def _passes_for(a: np.ndarray, parts: int) -> int:
-    """Passes over ``a`` that make one timing last at least MIN_MEASURE_S (also warms the caches)."""
-    passes = 1
-    while (elapsed := _read_seconds(a, parts, passes)) < MIN_MEASURE_S:
-        passes = max(2 * passes, math.ceil(passes * 1.2 * MIN_MEASURE_S / max(elapsed, 1e-7)))
-    return passes
+def _passes(a: np.ndarray) -> int:
+    """Passes over ``a`` in one probe timing: PROBE_TIMING_BYTES read, however small ``a`` is."""
+    return max(1, math.ceil(PROBE_TIMING_BYTES / a.nbytes))
 
 
 def read_gbs(nbytes: int, repeat: int = PROBE_REPEAT, best: bool = True) -> float:
     """Read GB/s (1e9 bytes/s) over nbytes with Numba's current threads: fastest (or median) of ``repeat``."""
     a, parts = _probe_array(nbytes), numba.get_num_threads()
-    passes = _passes_for(a, parts)
+    passes = _passes(a)
+    _read_seconds(a, parts, 1)  # brings a cached array into the caches and wakes the threads
     seconds = [_read_seconds(a, parts, passes) for _ in range(repeat)]
     gbs = a.nbytes * passes / (min(seconds) if best else statistics.median(seconds)) / 1e9
     if nbytes >= probe_bytes(schema.DRAM, 1):
@@ -148,17 +150,24 @@ def _time_calls(call: Callable[[], object], calls: int) -> float:
     return time.perf_counter() - start
 
 
-def calibrate(call: Callable[[], object], min_seconds: float = MIN_MEASURE_S) -> tuple[int, float]:
-    """(calls, seconds): back-to-back calls one measurement needs to last at least min_seconds, and its length.
+def _calibrated(measure: Callable[[int], float], min_seconds: float) -> tuple[int, float]:
+    """(count, seconds): the count for which ``measure(count)`` lasts at least min_seconds, and that length.
 
-    A call that alone lasts min_seconds is its own measurement; shorter ones are timed three times
-    per step and the fastest kept, so a hiccup during calibration does not leave a count too small.
+    Each length is the fastest of two or three tries: a hiccup (a descheduled thread, a parallel
+    region waking its pool) must not pass for a long measurement and leave the count too small.
     """
-    calls, elapsed = 1, _time_calls(call, 1)
+    count, elapsed = 1, measure(1)
+    if elapsed >= min_seconds:
+        elapsed = min(elapsed, measure(1))
     while elapsed < min_seconds:
-        calls = max(2 * calls, math.ceil(calls * 1.2 * min_seconds / max(elapsed, 1e-7)))
-        elapsed = min(_time_calls(call, calls) for _ in range(3))
-    return calls, elapsed
+        count = max(2 * count, math.ceil(count * 1.2 * min_seconds / max(elapsed, 1e-7)))
+        elapsed = min(measure(count) for _ in range(3))
+    return count, elapsed
+
+
+def calibrate(call: Callable[[], object], min_seconds: float = MIN_MEASURE_S) -> tuple[int, float]:
+    """(calls, seconds): back-to-back calls one measurement needs to last at least min_seconds, and its length."""
+    return _calibrated(partial(_time_calls, call), min_seconds)
 
 
 _PROBE = object()  # the probe's place in a round's order

@@ -17,7 +17,7 @@ SUBSET = "test_gradients and numpy-n10-m100-lecture"  # one case of the quick pr
 
 def run(*args: str, tool: tuple[str, ...] = ("-m", "pytest")) -> subprocess.CompletedProcess:
     """A pytest (or pytest-benchmark CLI) subprocess from the repository root, on the quick profile."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), schema.PROFILE_ENV: "quick"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), schema.PROFILE_ENV: schema.DEFAULT_PROFILE}
     return subprocess.run([sys.executable, *tool, *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=300)
 

@@ -9,6 +9,8 @@ import impls
 from benchmarks import bench_gradients, environment, grid
 from reports import schema
 
+QUICK, FULL = schema.PROFILE_NAMES
+
 
 @pytest.mark.parametrize("name", schema.PROFILE_NAMES)
 def test_every_implementation_is_in_every_profile(name):
@@ -35,9 +37,9 @@ def test_asv_suites_time_the_grids_cases():
 
 def test_full_profile_holds_every_grid_point_and_quick_a_part_of_them():
     """full: every (n, m, dtype, threads) of the grid in the lecture layout; quick: fewer cases, all in full."""
-    full = {(c.n, c.m, c.dtype, c.threads) for c in grid.cases(grid.PROFILES["full"]) if c.layout == schema.LECTURE}
+    full = {(c.n, c.m, c.dtype, c.threads) for c in grid.cases(grid.PROFILES[FULL]) if c.layout == schema.LECTURE}
     assert full == set(itertools.product(grid.N_VALUES, grid.M_VALUES, grid.DTYPES, grid.THREADS))
-    quick, everything = (set(grid.cases(grid.PROFILES[name])) for name in ("quick", "full"))
+    quick, everything = (set(grid.cases(grid.PROFILES[name])) for name in (QUICK, FULL))
     assert quick < everything
     assert len({c.m for c in quick}) >= 3 and len({c.n for c in quick}) >= 2
 
@@ -62,8 +64,8 @@ def test_case_ids_and_params_are_plain_values():
 
 def test_profile_switch(monkeypatch):
     """LOGREG_BENCH_PROFILE picks the profile; an unknown value is an error naming the choices."""
-    monkeypatch.setenv(schema.PROFILE_ENV, "FULL")
-    assert grid.profile() is grid.PROFILES["full"]
+    monkeypatch.setenv(schema.PROFILE_ENV, FULL.upper())
+    assert grid.profile() is grid.PROFILES[FULL]
     monkeypatch.setenv(schema.PROFILE_ENV, "huge")
     with pytest.raises(ValueError, match="must be one of quick, full"):
         grid.profile()
@@ -71,7 +73,7 @@ def test_profile_switch(monkeypatch):
 
 def test_skips_name_their_reason():
     """Unaffordable, too large, unsupported and pointless cases are skipped with a reason."""
-    full = grid.PROFILES["full"]
+    full = grid.PROFILES[FULL]
     assert "budget" in grid.Case("double_loop", 1000, 10**5).skip_reason(full)
     assert "MiB" in grid.Case("numpy", 1000, 10**6).skip_reason(full)
     assert "float64 only" in grid.Case("double_loop", 10, 100, "float32").skip_reason(full)
@@ -167,7 +169,7 @@ def test_noise_record_from_two_snapshots():
 
 def test_grid_facts_state_what_the_report_must_not_retype():
     """The run record's grid facts hold the scaling workers and chunk caps, layouts and rounds settings."""
-    facts = grid.facts(grid.PROFILES["quick"])
+    facts = grid.facts(grid.PROFILES[QUICK])
     assert facts[schema.GRID_SCALING_WORKERS] == list(grid.SCALING_WORKERS)
     assert facts[schema.GRID_SCALING_CHUNK_BYTES] == list(grid.SCALING_CHUNK_BYTES)
     for prof in grid.PROFILES.values():  # a 95% interval needs 6 rounds, however long a size's round is

@@ -97,7 +97,7 @@ def test_prepared_calls_leave_out_skipped_and_wrong_implementations(monkeypatch)
     kernel = impls.numba.gradients
     monkeypatch.setattr(impls.numba, "gradients", lambda w, b, X, Y: [2 * v for v in kernel(w, b, X, Y)])
     size = grid.Size(3, 40)
-    calls, excluded = roofline.prepared_calls(size, ("numpy", "numba", "cupy"), grid.PROFILES["quick"])
+    calls, excluded = roofline.prepared_calls(size, ("numpy", "numba", "cupy"), grid.PROFILES[schema.DEFAULT_PROFILE])
     assert set(calls) == {"numpy"}
     assert excluded["numba"].startswith("check failed: AssertionError")
     assert "cupy" in excluded
