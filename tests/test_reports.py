@@ -412,7 +412,7 @@ def test_earlier_runs_are_never_overwritten(tmp_path, capsys):
 def test_run_survives_a_failing_case_and_reports_it(tmp_path, capsys):
     """A tiny real sweep plus a case that raises: the report is written and names the failure."""
     failing = str(DATA / "failing_benchmark.py")
-    code = cli.main(["run", "--out", str(tmp_path), "--", "-k", "numpy-n10-m100-float64-t1 or fails",
+    code = cli.main(["run", "--out", str(tmp_path), "--", "-k", "numpy-n10-m100-lecture-float64-t1 or fails",
                      "--benchmark-max-time=0.01", failing])
     out, err = capsys.readouterr()
     run = sorted(tmp_path.glob("2*"))[0]

@@ -107,7 +107,7 @@ def test_a_signal_stops_the_sweep_keeps_what_finished_and_draws_it(tmp_path, sig
     """SIGINT/SIGTERM mid-case: exit 130/143 within seconds, no traceback, no pytest left, partial JSON and report."""
     out = tmp_path / "runs"
     command = [sys.executable, "-m", "reports", "run", "--out", str(out), "--", "-k",
-               "numpy-n10-m100-float64-t1 or hangs", str(FAULTY), "--benchmark-max-time=0.01"]
+               "numpy-n10-m100-lecture-float64-t1 or hangs", str(FAULTY), "--benchmark-max-time=0.01"]
     parent = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 240
@@ -126,7 +126,7 @@ def test_a_signal_stops_the_sweep_keeps_what_finished_and_draws_it(tmp_path, sig
     assert own_processes(str(tmp_path)) == []
     run = (out / "latest").resolve()
     data = json.loads((run / "pytest-benchmark.json").read_text())
-    assert [e["name"] for e in data["benchmarks"]] == ["test_gradients[numpy-n10-m100-float64-t1]"]
+    assert [e["name"] for e in data["benchmarks"]] == ["test_gradients[numpy-n10-m100-lecture-float64-t1]"]
     assert data[SUITE_KEY][INTERRUPTED] is True
     assert data[SUITE_KEY][FAILED] == [{"case": FAULTY_ID + "test_hangs", "cause": CAUSE_STOPPED,
                                         "message": f"stopped by {signal.Signals(signum).name}"}]
