@@ -10,6 +10,7 @@ at the end). Nothing else in the project branches on implementation names.
 """
 
 import importlib
+import sys
 from functools import cache
 
 from impls._spec import spec_of
@@ -21,6 +22,7 @@ MODULES: dict[str, tuple[str, str | None]] = {
     "numpy": ("impls.numpy", None),
     "numba": ("impls.numba", None),
     "numba_parallel": ("impls.numba_parallel", None),
+    "numba_parallel_inplace": ("impls.numba_parallel_inplace", None),
     "torch": ("impls.torch", "peers"),
     "jax": ("impls.jax", "peers"),
     "cupy": ("impls.cupy", "gpu"),
@@ -49,5 +51,5 @@ def load(name: str):
 
 
 def loaded_modules() -> list:
-    """The implementation modules imported so far (not the ones that failed to import)."""
-    return [module for name in MODULES if not isinstance(module := load(name), ImportError)]
+    """The implementation modules imported so far (importing the others here would load every backend)."""
+    return [sys.modules[module] for module, _ in MODULES.values() if module in sys.modules]

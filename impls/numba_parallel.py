@@ -24,10 +24,12 @@ from numba.extending import intrinsic, overload
 from impls._spec import Spec
 
 SPEC = Spec(
-    summary="Numba prange, one fused pass over X per gradient (z, dz, dw per cache-sized block of examples)",
+    summary="Numba prange, one fused pass over a copy of X made in prepare ((n, B) panels below 512 features, "
+            "example-major from 512): both layouts run the same loops",
     dtypes=("float64", "float32"),
     uses_threads=True,  # prange over static chunks of examples, one per Numba thread
     jit=True,  # the first call compiles (or loads the on-disk cache)
+    copies=True,  # prepare makes its own block-contiguous copy of X (and copies Y): no snapshot first
 )
 
 # Bytes of X per (n, B) block: a block must stay cached between the pass that reads it from memory
@@ -422,6 +424,8 @@ def prepare(X, Y):
     """
     n, m = X.shape
     check_memory(X.nbytes)
+    Y = np.array(Y)  # the problem's own labels: the caller may change theirs afterwards
+    Y.flags.writeable = False
     if n >= COLUMNS_FROM_N:
         A = np.empty((m, n), dtype=X.dtype)
         if X.flags.f_contiguous:

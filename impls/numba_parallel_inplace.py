@@ -1,4 +1,7 @@
-"""numba_parallel's fused kernel on X as given, without the block-contiguous copy: zero extra memory.
+"""numba_parallel's fused kernel on X in the layout it was given, without the block-contiguous copy.
+
+Like every implementation without a copy of its own, it reads the interface's read-only snapshot
+of X, which keeps X's memory layout; so this is the zero-copy path of the kernel itself.
 
 Examples along rows (the lecture's C order): each block is the columns [lo, hi) of every row, n
 separate streams from memory. Features contiguous (F order, the transpose of a data frame's
@@ -6,12 +9,15 @@ separate streams from memory. Features contiguous (F order, the transpose of a d
 docs/numba_parallel.md).
 """
 
+from impls._spec import Spec
 from impls.numba_parallel import block_for, run
 
-SUMMARY = "numba_parallel's fused pass over X as given (no copy in prepare; slower at small n with features contiguous)"
-DTYPES = ("float64", "float32")
-USES_THREADS = True  # prange over static chunks of examples, one per Numba thread
-JIT = True  # the first call compiles (or loads the on-disk cache)
+SPEC = Spec(
+    summary="numba_parallel's fused pass over X as given (no layout copy; slower at small n with features contiguous)",
+    dtypes=("float64", "float32"),
+    uses_threads=True,  # prange over static chunks of examples, one per Numba thread
+    jit=True,  # the first call compiles (or loads the on-disk cache)
+)
 
 
 def gradients(w, b, X, Y):
