@@ -109,13 +109,16 @@ def gpu() -> str | None:
     return f"{props['name'].decode()}, {props['totalGlobalMem'] / 2**30:.0f} GiB"
 
 
+BLAS_FIELDS = ("internal_api", "version", "threading_layer")  # not num_threads: a setting in force, not identity
+
+
 def blas() -> list[dict]:
-    """Each BLAS/OpenMP library: its API, version, threading layer and default thread count.
+    """Each distinct BLAS/OpenMP library: its API, version and threading layer.
 
     Distinct and sorted: threadpoolctl lists libraries in the order they were loaded, and a copy
     of OpenMP per loader, both of which differ between a full run and a -k selection.
     """
-    distinct = {tuple(sorted(lib.items(), key=str)) for lib in impls.thread_info()["blas"]}
+    distinct = {tuple((key, lib.get(key)) for key in BLAS_FIELDS) for lib in impls.thread_info()["blas"]}
     return [dict(lib) for lib in sorted(distinct, key=str)]
 
 
