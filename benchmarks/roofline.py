@@ -193,6 +193,12 @@ class Rounds:
         self.items = [*calls, _PROBE] if probe else list(calls)
         self.seconds = {name: [] for name in calls}
         self.probe_gbs = [] if probe else None
+        # One round thrown away: a visit's first round ran 1.5-2x slower than its others here (fresh data,
+        # cold caches and predictors after the previous size), which the interval would read as drift.
+        self.one_round()
+        self.seconds = {name: [] for name in calls}
+        self.probe_gbs = [] if probe else None
+        self.next_round = first_round
 
     def one_round(self) -> None:
         """Measure every item once, starting one item later than the previous round."""

@@ -11,12 +11,15 @@ new ÷ old is the Hodges–Lehmann estimate with its exact Mann–Whitney interv
 only pytest-benchmark's summary: their interval is the notched-box-plot rule, median ± 1.57·IQR/√N,
 combined in log time, and marked approximate.
 
-Drift. Rounds within one run cannot see a machine that is slower for the whole of the other run, so
-each interval is widened by the larger of: how far that case's visit medians stray within either
-run (the drift each run saw of itself), the median of that over every case (the machine's drift,
-for cases without visits), and, for X in DRAM, how far the two runs' bandwidth probes differ (a
-change smaller than that cannot be told from the machine's memory state). The verdict is "slower"
-or "faster" only when the widened interval excludes 1; its half-width is the smallest change this
+Drift. Rounds within one run cannot see a machine that is faster or slower for the whole of the
+other run (this VM moved some cases by 40–50% between two back-to-back runs of one commit), so
+each interval is widened by the largest of: how far that case's visit medians stray within either
+run; for X in DRAM, how far the two runs' bandwidth probes differ; and the between-run scatter of
+its kind (gradients, prepare, train, …): 3 × 1.4826 × the median over the kind's cases of
+|log(new ÷ old)|, a robust three-sigma of how far cases move from one run to the other. A change
+confined to a few cases stands out of that scatter; a change that moves every case of a kind
+alike cannot be told from the machine's state and is not called. The verdict is "slower" or
+"faster" only when the widened interval excludes 1; its half-width is the smallest change this
 pair of runs could have detected. ``--fail-above PCT`` makes the exit code 1 when a case is slower
 by more than PCT percent with its whole widened interval above it.
 """
@@ -33,6 +36,7 @@ from reports.fmt import time as format_time
 from reports.load import ReportInputError, Results, load
 
 FAIL_ABOVE_PCT = 10.0
+SCATTER_SIGMAS = 3.0  # between-run scatter allowed for, in robust standard deviations (1.4826 × MAD)
 NOTCH = 1.57  # the notched box plot's half-width of a median's ~95% interval: 1.57·IQR/√N (McGill et al.)
 RESULTS_FILE = "pytest-benchmark.json"  # what a report run folder holds
 REPORT_FILE = "compare.md"
@@ -154,14 +158,22 @@ def approximate(old: Side, new: Side) -> stats.Interval:
     return stats.Interval(math.exp(centre), lo, hi, 2, stats.CONFIDENCE)
 
 
-def row(case: tuple, old: Side, new: Side, machine_drift: float) -> Row:
+def row(case: tuple, old: Side, new: Side, scatter: dict[str, float]) -> Row:
     """One case: exact interval from samples where both runs have them, else the approximate one."""
     exact = bool(old.samples and new.samples)
     ratio = stats.ratio_interval(old.samples, new.samples) if exact else approximate(old, new)
-    drift = max(visit_drift(old), visit_drift(new)) if exact else machine_drift
+    drift = max(visit_drift(old), visit_drift(new), scatter[case[0]])
     if old.probe_gbs and new.probe_gbs:
         drift = max(drift, max(old.probe_gbs, new.probe_gbs) / min(old.probe_gbs, new.probe_gbs) - 1)
     return Row(case, old, new, ratio, drift, exact)
+
+
+def between_run_scatter(old: dict[tuple, Side], new: dict[tuple, Side], cases: list[tuple]) -> dict[str, float]:
+    """Per benchmark kind, the relative change SCATTER_SIGMAS robust deviations of its cases amount to."""
+    moves: dict[str, list[float]] = {}
+    for case in cases:
+        moves.setdefault(case[0], []).append(abs(math.log(new[case].median / old[case].median)))
+    return {kind: math.expm1(SCATTER_SIGMAS * 1.4826 * statistics.median(m)) for kind, m in moves.items()}
 
 
 def machine_label(results: Results) -> str:
@@ -176,11 +188,10 @@ def compare(old_path: Path, new_path: Path, fail_above: float = FAIL_ABOVE_PCT) 
         raise ReportInputError(f"--fail-above must be a non-negative percentage, got {fail_above!r}")
     old_results, new_results = (load([results_file(p)]) for p in (old_path, new_path))
     old, new = sides(old_results), sides(new_results)
-    drifts = [visit_drift(s) for s in (*old.values(), *new.values()) if len(s.visit_medians) > 1]
-    machine_drift = statistics.median(drifts) if drifts else 0.0
     both = [case for case in old if case in new]
+    scatter = between_run_scatter(old, new, both)
     machines = (machine_label(old_results), machine_label(new_results))
-    return Comparison(str(old_path), str(new_path), [row(c, old[c], new[c], machine_drift) for c in both],
+    return Comparison(str(old_path), str(new_path), [row(c, old[c], new[c], scatter) for c in both],
                       sorted(c for c in old if c not in new), sorted(c for c in new if c not in old),
                       machines[0] == machines[1], machines, fail_above)
 
