@@ -5,23 +5,26 @@ holds one; from one machine or two (a comparison across machines says so, since 
 includes the machines' difference). Cases measured in only one of them are listed, never dropped.
 
 Samples. Where a size was measured in interleaved rounds (kind ``rounds``) in both runs, a case's
-samples are its per-round times, pooled over the visits that spread a size's rounds over its run;
-new ÷ old is the Hodges–Lehmann estimate with its exact Mann–Whitney interval
-(``reports.stats.ratio_interval``). Other cases (train, prepare, scaling, files without rounds) have
-only pytest-benchmark's summary: their interval is the notched-box-plot rule, median ± 1.57·IQR/√N,
-combined in log time, and marked approximate.
+samples are its per-round times divided by the baseline's time in the same round (the run's
+baseline role, double_loop: pure Python, untouched by the kernels compared), pooled over the visits
+that spread a size's rounds over its run. A machine that is slower for the whole of one run (this
+VM moved raw times of one commit by ~17% per case between two back-to-back runs, and a run's own
+visits by far more) slows both alike and cancels; the baseline's own row compares raw times. new ÷
+old is the Hodges–Lehmann estimate with its exact Mann–Whitney interval
+(``reports.stats.ratio_interval``). Other cases (train, prepare, scaling, files without rounds)
+have only pytest-benchmark's summary: their interval is the notched-box-plot rule, median ±
+1.57·IQR/√N, combined in log time, and marked approximate.
 
 Drift. Rounds within one run cannot see a machine that is faster or slower for the whole of the
-other run (this VM moved some cases by 40–50% between two back-to-back runs of one commit), so
-each interval is widened by the largest of: how far that case's visit medians stray within either
-run; for X in DRAM, how far the two runs' bandwidth probes differ; and the between-run scatter of
-its kind (gradients, prepare, train, …): 3 × 1.4826 × the median over the kind's cases of
-|log(new ÷ old)|, a robust three-sigma of how far cases move from one run to the other. A change
-confined to a few cases stands out of that scatter; a change that moves every case of a kind
-alike cannot be told from the machine's state and is not called. The verdict is "slower" or
-"faster" only when the widened interval excludes 1; its half-width is the smallest change this
-pair of runs could have detected. ``--fail-above PCT`` makes the exit code 1 when a case is slower
-by more than PCT percent with its whole widened interval above it.
+other run, so each interval is widened by the larger of: the between-run scatter of its group (one
+benchmark kind, relative or raw times): 3 × 1.4826 × the median over the group's cases of
+|log(new ÷ old)|, a robust three-sigma of how far cases move from one run to the other; and, for X
+in DRAM, how far the two runs' bandwidth probes differ. A change confined to a few cases stands out
+of that scatter; a change that moves every case of a group alike cannot be told from the machine's
+state and is not called. The verdict is "slower" or "faster" only when the widened interval
+excludes 1; its half-width is the smallest change this pair of runs could have detected.
+``--fail-above PCT`` makes the exit code 1 when a case is slower by more than PCT percent with its
+whole widened interval above it.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from pathlib import Path
 
 from reports import schema, stats
 from reports.fmt import time as format_time
-from reports.load import ReportInputError, Results, load
+from reports.load import ReportInputError, Results, default_baseline, load
 
 FAIL_ABOVE_PCT = 10.0
 SCATTER_SIGMAS = 3.0  # between-run scatter allowed for, in robust standard deviations (1.4826 × MAD)
@@ -47,9 +50,9 @@ class Side:
     """One case's timings in one run: samples (seconds) when interleaved, else the summary."""
 
     median: float
-    samples: tuple[float, ...] = ()  # per-round seconds, pooled over visits
-    visit_medians: tuple[float, ...] = ()
+    samples: tuple[float, ...] = ()  # per-round seconds (÷ the baseline's, when relative), pooled over visits
     probe_gbs: float | None = None  # median DRAM probe of its rounds (X in DRAM only)
+    relative: bool = False  # samples are times ÷ the baseline's time in the same round
     q1: float | None = None
     q3: float | None = None
     count: int | None = None
@@ -125,24 +128,21 @@ def case_label(case: tuple) -> str:
 def sides(results: Results) -> dict[tuple, Side]:
     """Every case of one run: interleaved samples for gradients where rounds exist, else summaries."""
     found = {r.case: Side(r.median, q1=r.q1, q3=r.q3, count=r.rounds) for r in results.records}
+    baseline = default_baseline(results)
     pooled: dict[tuple, list] = {}
     for rounds in results.rounds:
+        base = rounds.seconds.get(baseline)
         for impl, seconds in rounds.seconds.items():
+            relative = base is not None and impl != baseline
+            samples = stats.ratios(seconds, base) if relative else seconds
             case = (schema.GRADIENTS, impl, *rounds.size, 1, None)
-            pooled.setdefault(case, []).append((seconds, rounds.probe_gbs))
+            pooled.setdefault(case, []).append((samples, seconds, rounds.probe_gbs, relative))
     for case, visits in pooled.items():
-        samples = [t for seconds, _ in visits for t in seconds]
-        probes = [g for _, probe in visits for g in (probe or ())]
-        found[case] = Side(statistics.median(samples), tuple(samples),
-                           tuple(statistics.median(seconds) for seconds, _ in visits),
-                           statistics.median(probes) if probes else None)
+        samples = [x for values, *_ in visits for x in values]
+        probes = [g for _, _, probe, _ in visits for g in (probe or ())]
+        found[case] = Side(statistics.median(t for _, seconds, *_ in visits for t in seconds), tuple(samples),
+                           statistics.median(probes) if probes else None, relative=all(v[3] for v in visits))
     return found
-
-
-def visit_drift(side: Side) -> float:
-    """How far a case's visit medians stray from one another within its run (0 with one visit)."""
-    v = side.visit_medians
-    return max(v) / min(v) - 1 if len(v) > 1 else 0.0
 
 
 def approximate(old: Side, new: Side) -> stats.Interval:
@@ -158,22 +158,38 @@ def approximate(old: Side, new: Side) -> stats.Interval:
     return stats.Interval(math.exp(centre), lo, hi, 2, stats.CONFIDENCE)
 
 
-def row(case: tuple, old: Side, new: Side, scatter: dict[str, float]) -> Row:
-    """One case: exact interval from samples where both runs have them, else the approximate one."""
-    exact = bool(old.samples and new.samples)
-    ratio = stats.ratio_interval(old.samples, new.samples) if exact else approximate(old, new)
-    drift = max(visit_drift(old), visit_drift(new), scatter[case[0]])
-    if old.probe_gbs and new.probe_gbs:
-        drift = max(drift, max(old.probe_gbs, new.probe_gbs) / min(old.probe_gbs, new.probe_gbs) - 1)
-    return Row(case, old, new, ratio, drift, exact)
+def estimate(old: Side, new: Side) -> tuple[stats.Interval, bool]:
+    """new ÷ old: exact from samples where both runs have comparable ones, else from the summaries."""
+    if old.samples and new.samples and old.relative == new.relative:
+        return stats.ratio_interval(old.samples, new.samples), True
+    return approximate(old, new), False
 
 
-def between_run_scatter(old: dict[tuple, Side], new: dict[tuple, Side], cases: list[tuple]) -> dict[str, float]:
-    """Per benchmark kind, the relative change SCATTER_SIGMAS robust deviations of its cases amount to."""
-    moves: dict[str, list[float]] = {}
-    for case in cases:
-        moves.setdefault(case[0], []).append(abs(math.log(new[case].median / old[case].median)))
-    return {kind: math.expm1(SCATTER_SIGMAS * 1.4826 * statistics.median(m)) for kind, m in moves.items()}
+def group(case: tuple, side: Side) -> tuple[str, bool]:
+    """Cases whose between-run scatter is pooled: one benchmark kind, relative or raw times."""
+    return case[0], side.relative
+
+
+def between_run_scatter(moves: dict[tuple, list[float]]) -> dict[tuple, float]:
+    """Per group, the relative change SCATTER_SIGMAS robust deviations of its cases' |log(new ÷ old)| amount to."""
+    return {key: math.expm1(SCATTER_SIGMAS * 1.4826 * statistics.median(m)) for key, m in moves.items()}
+
+
+def rows(old: dict[tuple, Side], new: dict[tuple, Side], cases: list[tuple]) -> list[Row]:
+    """A row per case in both runs, each interval widened for the drift the runs showed."""
+    found = {case: estimate(old[case], new[case]) for case in cases}
+    moves: dict[tuple, list[float]] = {}
+    for case, (ratio, _) in found.items():
+        moves.setdefault(group(case, old[case]), []).append(abs(math.log(ratio.median)))
+    scatter = between_run_scatter(moves)
+    out = []
+    for case, (ratio, exact) in found.items():
+        o, n = old[case], new[case]
+        drift = scatter[group(case, o)]
+        if o.probe_gbs and n.probe_gbs:
+            drift = max(drift, max(o.probe_gbs, n.probe_gbs) / min(o.probe_gbs, n.probe_gbs) - 1)
+        out.append(Row(case, o, n, ratio, drift, exact))
+    return out
 
 
 def machine_label(results: Results) -> str:
@@ -189,9 +205,8 @@ def compare(old_path: Path, new_path: Path, fail_above: float = FAIL_ABOVE_PCT) 
     old_results, new_results = (load([results_file(p)]) for p in (old_path, new_path))
     old, new = sides(old_results), sides(new_results)
     both = [case for case in old if case in new]
-    scatter = between_run_scatter(old, new, both)
     machines = (machine_label(old_results), machine_label(new_results))
-    return Comparison(str(old_path), str(new_path), [row(c, old[c], new[c], scatter) for c in both],
+    return Comparison(str(old_path), str(new_path), rows(old, new, both),
                       sorted(c for c in old if c not in new), sorted(c for c in new if c not in old),
                       machines[0] == machines[1], machines, fail_above)
 
