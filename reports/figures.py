@@ -182,7 +182,7 @@ def headline_bars(v: SeriesView, path: Path) -> Path | None:
     interval_bars(ax, range(len(found)), found)
     bar_labels(ax, bars, found)
     ax.set_yscale("log")
-    ax.set_ylabel(f"speedup over {v.baseline} (×, log scale)")
+    ax.set_ylabel(f"speedup over {v.baseline} (×, log)")  # short: a long label runs into the title
     ax.axhline(1.0, color="0.5", linewidth=0.8)
     ax.tick_params(axis="x", rotation=30)
     plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")

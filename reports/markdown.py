@@ -249,7 +249,10 @@ def machine_section(v: SeriesView) -> str:
     if m.versions:
         lines.append(f"- Versions: {', '.join(f'{k} {x}' for k, x in m.versions.items())}")
     lines += [line for line in (grid_line(v), bandwidth_line(v), noise_line(v), first_call_line(v)) if line]
-    lines.append(f"- Input: `{v.series.source}`")
+    # A sweep's results sit in the run folder, which is still a hidden staging folder while drawing.
+    source = Path(v.series.source)
+    shown = source.name + " (this folder)" if source.parent.name.startswith(".partial-") else str(source)
+    lines.append(f"- Input: `{shown}`")
     return "\n".join(lines)
 
 
