@@ -7,6 +7,7 @@ on one machine, or pytest-benchmark's compare calls the machine "different"; liv
 
 import os
 import platform
+import re
 import statistics
 import sys
 import time
@@ -17,8 +18,7 @@ from pathlib import Path
 import impls
 from reports import schema
 
-PACKAGES = ("numpy", "numba", "llvmlite", "threadpoolctl", "torch", "jax", "cupy-cuda12x", "cupy-cuda13x", "dask",
-            "distributed")
+PROJECT = "logreg-vectorization-bench"
 _CACHE_DIR = Path("/sys/devices/system/cpu/cpu0/cache")
 _LLC_FALLBACK = 32 * 2**20  # where Linux lists no caches
 
@@ -88,10 +88,23 @@ def level_bytes() -> dict[str, int]:
     return {schema.L2: caches()[schema.L2], schema.L3: caches()[schema.L3], schema.DRAM: installed_memory()}
 
 
+def packages() -> list[str]:
+    """The libraries the implementations use, as the project declares them: its core dependencies and
+    the extras the registry names (peers, gpu, dask), plus llvmlite under Numba; none is imported."""
+    extras = {extra for _, extra in impls._registry.MODULES.values() if extra}
+    names = ["numpy", "numba", "llvmlite"]
+    for requirement in metadata.requires(PROJECT) or []:
+        spec, _, marker = requirement.partition(";")
+        extra = re.search(r"extra\s*==\s*[\"']([^\"']+)", marker)
+        if extra is None or extra.group(1) in extras:
+            names.append(re.split(r"[\s<>=!~\[(]", spec.strip(), maxsplit=1)[0])
+    return list(dict.fromkeys(names))
+
+
 def versions() -> dict[str, str]:
     """Python and the installed versions of the libraries the implementations use."""
     found = {"python": sys.version.split()[0]}
-    for name in PACKAGES:
+    for name in packages():
         try:
             found[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -100,13 +113,9 @@ def versions() -> dict[str, str]:
 
 
 def gpu() -> str | None:
-    """The CUDA device the cupy column runs on (name and memory), or None where it cannot run."""
-    if not impls.get("cupy").available:
-        return None
-    import cupy
-
-    props = cupy.cuda.runtime.getDeviceProperties(cupy.cuda.Device().id)
-    return f"{props['name'].decode()}, {props['totalGlobalMem'] / 2**30:.0f} GiB"
+    """The accelerator an implementation of this run computed on (its device() hook), or None."""
+    found = (impls.get(name).device() for name in impls.imported() if impls.get(name).available)
+    return next((d for d in found if d), None)
 
 
 BLAS_FIELDS = ("internal_api", "version", "threading_layer")  # not num_threads: a setting in force, not identity

@@ -24,11 +24,11 @@ import numpy as np
 
 from impls import _registry, _validate
 from impls._data import Synthetic, make_problem
-from impls._registry import BASELINE, REFERENCE
+from impls._registry import BASELINE, REFERENCE, imported
 from impls._spec import Spec
 from impls._threads import limit_threads, thread_info
 
-__all__ = ["BASELINE", "REFERENCE", "Gradients", "Implementation", "Problem", "Synthetic", "TrainResult",
+__all__ = ["BASELINE", "REFERENCE", "imported", "Gradients", "Implementation", "Problem", "Synthetic", "TrainResult",
            "Spec", "get", "limit_threads", "make_problem", "names", "thread_info", "train"]
 
 
@@ -149,6 +149,11 @@ class Implementation:
         prepare = getattr(module, "prepare", None)
         data = prepare(X, Y) if prepare else (X, Y)
         return Problem(self, X, data, module.gradients)
+
+    def device(self) -> str | None:
+        """The accelerator it computes on (name, memory, library version), from its module's device() hook."""
+        hook = getattr(self._module, "device", None)
+        return hook() if hook else None
 
     @property
     def fixed_threads(self) -> int | None:

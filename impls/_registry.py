@@ -50,6 +50,11 @@ def load(name: str):
     return loaded
 
 
+def imported() -> tuple[str, ...]:
+    """Names of the implementations whose modules this process has imported."""
+    return tuple(name for name, (module, _) in MODULES.items() if module in sys.modules)
+
+
 def loaded_modules() -> list:
     """The implementation modules imported so far (importing the others here would load every backend)."""
     return [sys.modules[module] for module, _ in MODULES.values() if module in sys.modules]

@@ -36,3 +36,8 @@ def gradients(w, b, X, Y):
     dw, db, cost = _stable.gradients(cupy.asarray(w), b, X, Y, cupy)
     return cupy.asnumpy(dw), float(db), float(cost)
 
+
+def device() -> str:
+    """The CUDA device in use, its memory and CuPy's version (results record it)."""
+    props = cupy.cuda.runtime.getDeviceProperties(cupy.cuda.Device().id)
+    return f"{props['name'].decode()}, {props['totalGlobalMem'] / 2**30:.0f} GiB, CuPy {cupy.__version__}"

@@ -200,3 +200,13 @@ def test_case_info_works_for_every_implementation_available_or_not(name):
     info = grid.Case(name, 10, 100).info()
     assert info[schema.MEMORY] == (impls.get(name).memory if impls.get(name).available else None)
     assert info[schema.MEMORY] in (schema.HOST, schema.DEVICE, None)
+
+
+def test_recorded_library_versions_come_from_the_declared_extras():
+    """The packages whose versions results record are the project's own requirements, not a retyped list."""
+    from benchmarks import environment
+
+    names = environment.packages()
+    assert {"numpy", "numba", "torch", "jax", "cupy-cuda12x", "dask", "distributed"} <= set(names)
+    assert "pytest" not in names and "matplotlib" not in names  # tools, not what the implementations run on
+    assert set(environment.versions()) - {"python"} <= set(names)
