@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reports import fmt
 from reports import schema as s
 from reports.load import Failure, Record, ReportInputError, Results, Rounds, Series, default_baseline
 from reports.stats import Interval, median_interval, ratios

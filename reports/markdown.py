@@ -9,7 +9,7 @@ from pathlib import Path
 from reports import derive, fmt
 from reports import schema as s
 from reports.derive import Ratio, SeriesView, View
-from reports.load import Record, Results
+from reports.load import Record
 
 FIGURE_TEXT = {
     "headline": "Speedup of every implementation at the headline size (log scale; 1 = as fast as the baseline); "

@@ -27,8 +27,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from reports.progress import DESELECT_ENV
-from reports.schema import (CAUSE_CRASH, CAUSE_ERROR, CAUSE_MEMORY, CAUSE_STOPPED, CAUSE_TIMEOUT, FAILED, INTERRUPTED,
-                            PROGRESS_ENV, SUITE_KEY)
+from reports.schema import (
+    CAUSE_CRASH,
+    CAUSE_ERROR,
+    CAUSE_MEMORY,
+    CAUSE_STOPPED,
+    CAUSE_TIMEOUT,
+    FAILED,
+    INTERRUPTED,
+    PROGRESS_ENV,
+    SUITE_KEY,
+)
 
 CASE_TIMEOUT_S = 900.0  # the full profile's slowest case (data generated on Dask workers) takes ~1 min
 GRACE_S = 5.0  # after SIGINT, the child may finish writing its JSON for this long before it is killed

@@ -11,8 +11,17 @@ from pathlib import Path
 import pytest
 
 from reports import cli, sweep
-from reports.schema import (CAUSE_CRASH, CAUSE_ERROR, CAUSE_MEMORY, CAUSE_STOPPED, CAUSE_TIMEOUT, FAILED, INTERRUPTED,
-                            PROFILE_ENV, SUITE_KEY)
+from reports.schema import (
+    CAUSE_CRASH,
+    CAUSE_ERROR,
+    CAUSE_MEMORY,
+    CAUSE_STOPPED,
+    CAUSE_TIMEOUT,
+    FAILED,
+    INTERRUPTED,
+    PROFILE_ENV,
+    SUITE_KEY,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data"
