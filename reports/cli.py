@@ -27,7 +27,7 @@ from pathlib import Path
 from reports import compare, sweep
 from reports.load import ReportInputError, check_baseline, default_baseline, load
 from reports.render import write_report
-from reports.schema import DEFAULT_PROFILE, PROFILE_ENV, PROFILE_NAMES
+from reports.schema import DEFAULT_PROFILE, PROFILE_ENV, PROFILE_NAMES, RESULTS_FILE
 
 ROOT = Path(__file__).resolve().parent.parent  # the project checkout: benchmarks/ lives here
 RUNS = Path("reports", "runs")  # relative to the working directory, never inside an installed package
@@ -149,7 +149,7 @@ def run_sweep(run_dir: Path, profile: str, extra: list[str], case_timeout_s: flo
     if not result.output["benchmarks"] and not result.failures and result.signum is None:
         log = (run_dir / "pytest.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()
         raise RuntimeError("the sweep produced no results; the end of pytest's output:\n  " + "\n  ".join(log[-15:]))
-    sweep.write_json(result.output, run_dir / "pytest-benchmark.json")
+    sweep.write_json(result.output, run_dir / RESULTS_FILE)
     return result
 
 
@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
             done = run_sweep(staging, profile, extra, args.case_timeout)
             failures, signum = done.failures, done.signum
             if signum is None or done.output["benchmarks"]:
-                results = load([staging / "pytest-benchmark.json"])
+                results = load([staging / RESULTS_FILE])
             else:
                 return _keep(staging, f"stopped by {signal.Signals(signum).name} before any case finished",
                              EXIT_CODE[signum])
@@ -224,7 +224,7 @@ def _stopped(signum, frame):
 
 def _fail(args, staging: Path | None, message: str, code: int) -> int:
     """One line on stderr; a run's finished results are kept under their run folder, anything else removed."""
-    if staging is not None and args.command == "run" and (staging / "pytest-benchmark.json").exists():
+    if staging is not None and args.command == "run" and (staging / RESULTS_FILE).exists():
         return _keep(staging, message, code)
     if staging is not None:
         shutil.rmtree(staging, ignore_errors=True)

@@ -41,7 +41,6 @@ from reports.load import ReportInputError, Results, default_baseline, load
 FAIL_ABOVE_PCT = 10.0
 SCATTER_SIGMAS = 3.0  # between-run scatter allowed for, in robust standard deviations (1.4826 × MAD)
 NOTCH = 1.57  # the notched box plot's half-width of a median's ~95% interval: 1.57·IQR/√N (McGill et al.)
-RESULTS_FILE = "pytest-benchmark.json"  # what a report run folder holds
 REPORT_FILE = "compare.md"
 
 
@@ -112,9 +111,9 @@ def results_file(path: Path) -> Path:
     """A results JSON, or the one a report run folder holds."""
     path = Path(path)
     if path.is_dir():
-        if not (path / RESULTS_FILE).is_file():
-            raise ReportInputError(f"{path}: a folder without {RESULTS_FILE} (not a report run folder)")
-        return path / RESULTS_FILE
+        if not (path / schema.RESULTS_FILE).is_file():
+            raise ReportInputError(f"{path}: a folder without {schema.RESULTS_FILE} (not a report run folder)")
+        return path / schema.RESULTS_FILE
     return path
 
 

@@ -98,6 +98,9 @@ LOAD_AVERAGE = "load_average"  # [1-minute load at start, at end]
 PROBE_DRIFT = "probe_drift"  # (max − min) / median of the DRAM probe's readings during the run
 NOISE_FIELDS = (STEAL_FRACTION, LOAD_AVERAGE, PROBE_DRIFT)
 
+# --- files of a report run folder ------------------------------------------------------------------------
+RESULTS_FILE = "pytest-benchmark.json"  # the sweep's results, a standard pytest-benchmark JSON
+
 # --- summary.json: the report's numbers, machine-readable --------------------------------------------
 SUMMARY_FILE = "summary.json"
 SUMMARY_FIELDS = ("schema_version", "baseline", "machine", NOISE, "cases")
