@@ -51,6 +51,7 @@ class Profile:
     layouts_from_m: int = 0  # layouts other than the lecture's are measured only from this m up
     visits: int = 3  # each size's rounds come in this many visits, spread over the run (test_rounds.py)
     rounds_per_visit: int = 6  # at most; a size whose round is long gets fewer, down to 2 (6 in all: a 95% interval)
+    samples: int = 1  # passes over a size's implementations per round; each keeps its fastest (roofline.Rounds)
     visit_budget_s: float = 1.0  # seconds of rounds per visit of a size that decide how many fit
     rounds_call_s: float = 0.3  # an implementation whose estimated call exceeds this stays out of the rounds
 
@@ -72,7 +73,8 @@ PROFILES = dict(zip(schema.PROFILE_NAMES, (
     # m = 10^4: below it a call's fixed costs hide how X is laid out, and each size costs rounds.
     Profile(m=(10**2, 10**3, 10**4), n=(10, 100), dtypes=("float64",), threads=(1,),
             budget_s=0.3, max_bytes=2**27, scaling=((10, 10**5), (10, 10**6)),
-            layouts=LAYOUTS, layouts_from_m=10**4, visits=3, rounds_per_visit=6, visit_budget_s=0.6),
+            layouts=LAYOUTS, layouts_from_m=10**4, visits=3, rounds_per_visit=15, samples=3,
+            visit_budget_s=3.5),
     # The whole grid; at most ~15 minutes on 2 cores.
     Profile(m=M_VALUES, n=N_VALUES, dtypes=DTYPES, threads=THREADS, budget_s=1.5,
             max_bytes=2**30, scaling=((10, 10**5), (10, 10**6), (100, 10**6), (10, 10**7)),
@@ -85,7 +87,8 @@ def facts(prof: Profile | None = None) -> dict:
     """The grid facts a report states (schema.GRID), so it never retypes them."""
     prof = prof or profile()
     return {schema.GRID_LAYOUTS: list(prof.layouts), schema.GRID_VISITS: prof.visits,
-            schema.GRID_ROUNDS: prof.rounds_per_visit, schema.GRID_VISIT_BUDGET_S: prof.visit_budget_s,
+            schema.GRID_ROUNDS: prof.rounds_per_visit, schema.GRID_SAMPLES: prof.samples,
+            schema.GRID_VISIT_BUDGET_S: prof.visit_budget_s,
             schema.GRID_ROUNDS_CALL_S: prof.rounds_call_s,
             schema.GRID_SCALING_WORKERS: list(SCALING_WORKERS), schema.GRID_SCALING_CHUNK_BYTES: list(SCALING_CHUNK_BYTES)}
 

@@ -28,6 +28,11 @@ from reports import schema
 from reports.stats import median_interval, ratios
 
 MIN_MEASURE_S = 1e-3  # one measurement lasts at least this: timer resolution and call overhead stay out
+# A measurement longer than this is taken once per round, not `samples` times: it already spans the short
+# interruptions the fastest-of-samples removes, and repeating it would cost rounds. On the 2-core VM, with
+# double_loop (0.17 s a call) measured once and the rest fastest of 3, the same 8 s gave 2x the rounds
+# and speedup intervals half as wide as with double_loop repeated too.
+LONG_MEASURE_S = 0.02
 # One probe timing reads this much (1–10 ms at 25–250 GB/s), by passes over its array. Fixed, not
 # calibrated: on a loaded machine, waking a parallel region's second thread can take tens of ms, and a
 # calibration taken then would leave one pass of a cached array per timing, timing the wake-up.
@@ -174,42 +179,60 @@ _PROBE = object()  # the probe's place in a round's order
 
 
 class Rounds:
-    """Interleaved rounds: each call (and the probe, when given) measured once per round, order rotated.
+    """Interleaved rounds: each call (and the probe, when given) measured in every round, order rotated.
 
-    A measurement is ``calls[name]`` back-to-back calls divided by that count. Round r starts at
-    item r mod (items), so over the rounds every item follows every other; ``first_round`` lets
-    visits of one size continue the rotation where the previous visit stopped.
+    A measurement is ``calls[name]`` back-to-back calls divided by that count. A round passes over
+    the items ``samples`` times and keeps each item's fastest measurement (the probe's highest
+    reading); an item whose measurement lasts more than LONG_MEASURE_S is measured in the first
+    pass only. Fastest-of-samples because the noise here is one-sided: a measurement is slowed by
+    interruptions (on the 2-core VM a busy loop on the other core once slowed a 1-thread numba
+    call from 0.17 to 0.29 ms), never sped up.
+    Round r starts at item r mod (items), so over the rounds every item follows every
+    other; ``first_round`` lets visits of one size continue the rotation where the previous visit
+    stopped.
     """
 
     def __init__(self, calls: dict[str, Callable[[], object]], probe: Callable[[], float] | None = None,
-                 threads: int = 1, first_round: int = 0):
+                 threads: int = 1, first_round: int = 0, samples: int = 1):
         self.calls, self.probe, self.threads, self.next_round = calls, probe, threads, first_round
+        self.samples = samples
         calibrated = {name: calibrate(call) for name, call in calls.items()}
         self.counts = {name: count for name, (count, _) in calibrated.items()}
         probe_s = _time_calls(probe, 1) if probe else 0.0  # also maps the probe's array before round 1
-        # One round's expected length: every measurement, the probe, the settling waits.
-        settle_s = grid.SETTLE_S * (len(calls) + bool(probe)) if threads > 1 else 0.0
-        self.round_seconds = sum(seconds for _, seconds in calibrated.values()) + probe_s + settle_s
+        lengths = {**{name: seconds for name, (_, seconds) in calibrated.items()}, _PROBE: probe_s}
         self.items = [*calls, _PROBE] if probe else list(calls)
+        self.passes = {item: 1 if lengths[item] > LONG_MEASURE_S else samples for item in self.items}
+        # One round's expected length: every measurement, the probe, the settling waits.
+        settle_s = grid.SETTLE_S if threads > 1 else 0.0
+        self.round_seconds = sum(self.passes[item] * (lengths[item] + settle_s) for item in self.items)
         self.seconds = {name: [] for name in calls}
         self.probe_gbs = [] if probe else None
         # One round thrown away: a visit's first round ran 1.5-2x slower than its others here (fresh data,
         # cold caches and predictors after the previous size), which the interval would read as drift.
-        self.one_round()
+        self.one_round(samples=1)
         self.seconds = {name: [] for name in calls}
         self.probe_gbs = [] if probe else None
         self.next_round = first_round
 
-    def one_round(self) -> None:
-        """Measure every item once, starting one item later than the previous round."""
+    def one_round(self, samples: int | None = None) -> None:
+        """Measure every item ``samples`` times, starting one item later than the previous round; keep the best."""
         k = self.next_round % len(self.items)
         self.next_round += 1
-        for item in self.items[k:] + self.items[:k]:
-            grid.settle(self.threads)  # every measurement starts with the cores to itself, see grid.SETTLE_S
+        found = {item: [] for item in self.items}
+        for sample in range(samples or self.samples):
+            for item in self.items[k:] + self.items[:k]:
+                if sample >= self.passes[item]:
+                    continue
+                grid.settle(self.threads)  # every measurement starts with the cores to itself, see grid.SETTLE_S
+                if item is _PROBE:
+                    found[item].append(self.probe())
+                else:
+                    found[item].append(_time_calls(self.calls[item], self.counts[item]) / self.counts[item])
+        for item, values in found.items():
             if item is _PROBE:
-                self.probe_gbs.append(self.probe())
+                self.probe_gbs.append(max(values))
             else:
-                self.seconds[item].append(_time_calls(self.calls[item], self.counts[item]) / self.counts[item])
+                self.seconds[item].append(min(values))
 
     def affordable(self, budget_s: float, most: int, least: int) -> int:
         """Rounds that fit in budget_s at this round length, between least and most."""

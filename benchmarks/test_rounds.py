@@ -27,7 +27,8 @@ def test_rounds(benchmark, n, m, layout, dtype, threads, visit):
         if not calls:
             pytest.skip(f"no implementation runs at {size}")
         probe = roofline.dram_probe(threads) if size.level == schema.DRAM else None
-        rounds = roofline.Rounds(calls, probe, threads, first_round=visit * PROFILE.rounds_per_visit)
+        rounds = roofline.Rounds(calls, probe, threads, first_round=visit * PROFILE.rounds_per_visit,
+                                 samples=PROFILE.samples)
         benchmark.group = f"{schema.ROUNDS} {size}"
         benchmark.extra_info.update({schema.BENCHMARK: schema.ROUNDS, schema.VISIT: visit, **size.info(),
                                      schema.ROUND_EXCLUDED: excluded})

@@ -81,6 +81,34 @@ def test_rounds_rotate_the_order_and_align_every_list(no_settling, monkeypatch):
     assert record[schema.ROUND_PROBE_GBS] == [7.0] * 4 and record[schema.ROUND_CALLS] == {"a": 2, "b": 2, "c": 2}
 
 
+def test_a_round_keeps_the_fastest_of_its_samples_and_measures_a_long_item_once(no_settling, monkeypatch):
+    """samples=3: a short item is measured three times per round and its fastest kept (the probe: its highest
+    reading); an item longer than LONG_MEASURE_S once; the round length counts exactly those measurements."""
+    long_s = 2 * roofline.LONG_MEASURE_S
+    monkeypatch.setattr(roofline, "calibrate", lambda call, min_seconds=0: (1, long_s if call is slow else 1e-3))
+    durations = iter([0.5e-3, 1.0, 1.0])  # the constructor: the probe's first timing, then its warm-up round
+    monkeypatch.setattr(roofline, "_time_calls", lambda call, calls: (call(), next(durations))[1])
+    taken = []
+
+    def fast():
+        taken.append("fast")
+
+    def slow():
+        taken.append("slow")
+
+    readings = iter([1.0] * 3)
+    runner = roofline.Rounds({"fast": fast, "slow": slow}, probe=lambda: next(readings), samples=3)
+    assert runner.round_seconds == pytest.approx(3 * 1e-3 + long_s + 3 * 0.5e-3)
+    taken.clear()
+    durations = iter([9e-3, 2e-3, 5e-3, 7e-3])  # fast, slow, fast, fast: the order of the passes below
+    readings = iter([10.0, 30.0, 20.0])
+    runner.one_round()
+    assert taken == ["fast", "slow", "fast", "fast"]
+    record = runner.record()
+    assert record[schema.ROUND_SECONDS] == {"fast": [5e-3], "slow": [2e-3]}
+    assert record[schema.ROUND_PROBE_GBS] == [30.0]
+
+
 def test_rounds_affordable_fits_the_budget_within_bounds(no_settling):
     """A long round gets fewer rounds, never fewer than `least` nor more than `most`."""
     runner = roofline.Rounds({"a": lambda: None})
