@@ -1,9 +1,14 @@
 """asv suites: gradient time and peak allocation over the grid, training, cold JIT compilation, bandwidth.
 
-Samples: asv runs each case in ROUNDS processes, interleaved with the other cases, and takes at
-least REPEAT[0] samples in each, so a commit's median comes with the spread ``asv compare`` needs
-to tell a change from noise (``--quick`` takes one sample: any wobble beyond 10% reads as a change).
-asv_runner re-runs ``setup`` before every sample, so setup's work is done once per process (the
+Samples: asv runs each case in ROUNDS processes, interleaved with the other cases, and takes one
+sample in each, so a commit's median comes with the spread ``asv compare`` needs to tell a change
+from noise (``--quick`` takes one sample in all: any wobble beyond 10% reads as a change). One
+sample per process, because samples taken back to back in one process share that moment's machine
+state: asv compare's Mann–Whitney test treated 20–40 of them as independent and, on the 2-core VM,
+called 12 of 52 measured time cases of two runs of unchanged code "changed" (up to 4×). With 5 samples per
+side that test cannot reach its p < 0.002, so compare falls back to its 99% interval of the median,
+which for 5 samples reaches past their range: a case is changed only when the two runs' process-to-
+process spreads do not overlap. asv_runner re-runs ``setup`` before every sample, so setup's work is done once per process (the
 checked problem, the skip decision, the thread limits) and later setups only look it up. Combinations a profile skips raise
 NotImplementedError and show as n/a.
 
@@ -30,9 +35,8 @@ from reports import schema
 
 _PROFILE = grid.profile()
 TRAIN_SIZE, TRAIN_ITERATIONS = (100, 10_000), 20
-# At least 10 samples in each of 2 processes, at most 20, and no more once 10 are in and 0.5 s has
-# passed: 20 to 40 samples per case, where starting a case costs more than timing it.
-ROUNDS, REPEAT = 2, (10, 20, 0.5)
+# One sample in each of 5 processes spread over the run (see the module docstring).
+ROUNDS, REPEAT = 5, 1
 
 
 def libraries(name: str) -> set[str]:
@@ -169,9 +173,9 @@ class TimeFirstCall:
     params = (list(INSTALLED),)
     param_names = (schema.IMPLEMENTATION,)
     timeout = 300
-    # Each sample is a fresh interpreter that imports and compiles (seconds): 3 per round, one call
-    # each, and no warm-up, which would only start one more interpreter.
-    rounds, repeat, number, warmup_time = ROUNDS, 3, 1, 0.0
+    # Each sample is a fresh interpreter that imports and compiles (up to 15 s for numba_parallel): one per
+    # round, 3 rounds, and no warm-up, which would only start one more interpreter.
+    rounds, repeat, number, warmup_time = 3, 1, 1, 0.0
 
     def setup(self, implementation):
         impl = impls.get(implementation)
