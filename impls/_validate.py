@@ -100,8 +100,9 @@ def check_w(w, n: int) -> tuple[np.ndarray, tuple[int, ...]]:
     (kernels never write to w); anything else (a read-only or strided view included, which torch
     cannot wrap) is copied once into a fresh array.
     """
-    if type(w) is np.ndarray and w.dtype == _F64 and (w.shape == (n,) or w.shape == (n, 1)) and w.flags.carray:
-        flat, shape = w.reshape(n), w.shape
+    shape = w.shape if type(w) is np.ndarray and w.dtype == _F64 and w.flags.carray else None
+    if shape == (n,) or shape == (n, 1):
+        flat = w.ravel()  # a view, since w is C-contiguous
     else:
         arr = _real_array(w, "w")
         if arr.shape not in ((n, 1), (n,)):
