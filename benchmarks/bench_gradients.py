@@ -5,11 +5,12 @@ sample in each, so a commit's median comes with the spread ``asv compare`` needs
 from noise (``--quick`` takes one sample in all: any wobble beyond 10% reads as a change). One
 sample per process, because samples taken back to back in one process share that moment's machine
 state: asv compare's Mann–Whitney test treated 20–40 of them as independent and, on the 2-core VM,
-called 12 of 52 measured time cases of two runs of unchanged code "changed" (up to 4×). With 5 samples per
-side that test cannot reach its p < 0.002, so compare falls back to its 99% interval of the median,
-which for 5 samples reaches past their range: a case is changed only when the two runs' process-to-
-process spreads do not overlap. asv_runner re-runs ``setup`` before every sample, so setup's work is done once per process (the
-checked problem, the skip decision, the thread limits) and later setups only look it up. Combinations a profile skips raise
+called 12 of 52 measured time cases of two runs of unchanged code "changed" (up to 4×). With 5
+samples per side that test cannot reach its p < 0.002, so compare falls back to its 99% interval of
+the median, which for 5 samples reaches past their range: a case is changed only when the two runs'
+process-to-process spreads do not overlap. asv_runner re-runs ``setup`` before every sample, so
+setup's work is done once per process (the checked problem, the skip decision, the thread limits)
+and later setups only look it up. Combinations a profile skips raise
 NotImplementedError and show as n/a.
 
 Parameters name only the implementations whose libraries are installed here (INSTALLED), found

@@ -258,21 +258,35 @@ def figure(c: Comparison, path: Path) -> Path | None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     rows = sorted(c.rows, key=lambda r: r.ratio.median)
     colours = {"slower": "tab:red", "faster": "tab:green", "no detectable difference": "0.45"}
+    # The axis spans the exact intervals (and the gate); an approximate interval reaching beyond runs to
+    # the edge as an arrow, so summaries' intervals of 10^-3..10^3 do not squeeze the rest to a line.
+    exact = [r for r in rows if r.exact] or rows
+    left = min(0.5, *(r.lo for r in exact if r.lo > 0)) / 1.2
+    right = max(2.0, 1.2 + c.fail_above / 100, *(r.hi for r in exact if math.isfinite(r.hi))) * 1.2
     fig, ax = plt.subplots(figsize=(8.5, 1.2 + 0.26 * len(rows)), layout="constrained")
     for y, r in enumerate(rows):
-        hi = min(r.hi, 1e3)
-        ax.errorbar(r.ratio.median, y, xerr=[[r.ratio.median - r.lo], [hi - r.ratio.median]], fmt="o",
-                    color=colours[r.verdict], markersize=4, capsize=2,
-                    markerfacecolor=colours[r.verdict] if r.exact else "white")
+        lo, hi, mid = max(r.lo, left), min(r.hi, right), min(max(r.ratio.median, left), right)
+        colour = colours[r.verdict]
+        ax.errorbar(mid, y, xerr=[[mid - lo], [hi - mid]], fmt="o", color=colour, markersize=4, capsize=2,
+                    markerfacecolor=colour if r.exact else "white")
+        for end, beyond, marker in ((left, r.lo < left, "<"), (right, r.hi > right, ">")):
+            if beyond:
+                ax.plot(end, y, marker, color=colour, markersize=5, clip_on=False)
     ax.axvline(1.0, color="black", linewidth=0.8)
     ax.axvline(1 + c.fail_above / 100, color="tab:red", linestyle=":", linewidth=1,
                label=f"gate: {format_change(1 + c.fail_above / 100)}")
     ax.set_yticks(range(len(rows)), [case_label(r.case) for r in rows], fontsize=7)
     ax.set_xscale("log")
-    ax.set_xlabel("new ÷ old time (log scale; right of 1: slower)  — hollow: approximate interval")
+    ax.set_xlim(left, right)
+    ticks = [t for t in (0.1, 0.2, 0.5, 0.8, 1.0, 1.25, 2.0, 5.0, 10.0, 20.0, 50.0) if left <= t <= right]
+    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_xlabel("new ÷ old time (log scale; right of 1: slower)  — hollow: approximate interval; "
+                  "arrow: it runs past the axis")
     ax.set_title("Each case's change, with its 95% interval widened for drift")
     for verdict, colour in colours.items():
         ax.plot([], [], "o", color=colour, label=verdict)
