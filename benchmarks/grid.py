@@ -73,8 +73,8 @@ PROFILES = dict(zip(schema.PROFILE_NAMES, (
     # m = 10^4: below it a call's fixed costs hide how X is laid out, and each size costs rounds.
     Profile(m=(10**2, 10**3, 10**4), n=(10, 100), dtypes=("float64",), threads=(1,),
             budget_s=0.3, max_bytes=2**27, scaling=((10, 10**5), (10, 10**6)),
-            layouts=LAYOUTS, layouts_from_m=10**4, visits=3, rounds_per_visit=15, samples=3,
-            visit_budget_s=3.5),
+            layouts=LAYOUTS, layouts_from_m=10**4, visits=3, rounds_per_visit=12, samples=3,
+            visit_budget_s=3.0),
     # The whole grid; at most ~15 minutes on 2 cores.
     Profile(m=M_VALUES, n=N_VALUES, dtypes=DTYPES, threads=THREADS, budget_s=1.5,
             max_bytes=2**30, scaling=((10, 10**5), (10, 10**6), (100, 10**6), (10, 10**7)),

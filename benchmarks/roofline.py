@@ -186,7 +186,11 @@ class Rounds:
     reading); an item whose measurement lasts more than LONG_MEASURE_S is measured in the first
     pass only. Fastest-of-samples because the noise here is one-sided: a measurement is slowed by
     interruptions (on the 2-core VM a busy loop on the other core once slowed a 1-thread numba
-    call from 0.17 to 0.29 ms), never sped up.
+    call from 0.17 to 0.29 ms), never sped up. A short item's measurement starts with one untimed
+    call, so every timed call finds X as warm as in a loop of calls: the other implementations' own
+    copies of X evict it between measurements, and without that call the time per call depended on
+    how many calls the calibration chose (numba at n=100, m=10^4: one call per measurement in every
+    visit of one run, two in the next, and speedups of ×120 [112–125] against ×159 [152–165]).
     Round r starts at item r mod (items), so over the rounds every item follows every
     other; ``first_round`` lets visits of one size continue the rotation where the previous visit
     stopped.
@@ -202,6 +206,7 @@ class Rounds:
         lengths = {**{name: seconds for name, (_, seconds) in calibrated.items()}, _PROBE: probe_s}
         self.items = [*calls, _PROBE] if probe else list(calls)
         self.passes = {item: 1 if lengths[item] > LONG_MEASURE_S else samples for item in self.items}
+        self.warmed = {name for name in calls if lengths[name] <= LONG_MEASURE_S}
         # One round's expected length: every measurement, the probe, the settling waits.
         settle_s = grid.SETTLE_S if threads > 1 else 0.0
         self.round_seconds = sum(self.passes[item] * (lengths[item] + settle_s) for item in self.items)
@@ -226,8 +231,10 @@ class Rounds:
                 grid.settle(self.threads)  # every measurement starts with the cores to itself, see grid.SETTLE_S
                 if item is _PROBE:
                     found[item].append(self.probe())
-                else:
-                    found[item].append(_time_calls(self.calls[item], self.counts[item]) / self.counts[item])
+                    continue
+                if item in self.warmed:
+                    self.calls[item]()  # untimed: X back in the caches the other items' data evicted it from
+                found[item].append(_time_calls(self.calls[item], self.counts[item]) / self.counts[item])
         for item, values in found.items():
             if item is _PROBE:
                 self.probe_gbs.append(max(values))

@@ -75,15 +75,17 @@ def test_rounds_rotate_the_order_and_align_every_list(no_settling, monkeypatch):
     order.clear()  # the constructor timed the probe once
     for _ in range(4):
         runner.one_round()
-    assert order == [*"bbccpaa", *"ccpaabb", *"paabbcc", *"aabbccp"]
+    # each item: one untimed call (a short item), then its 2 timed calls
+    assert order == [*"bbbcccpaaa", *"cccpaaabbb", *"paaabbbccc", *"aaabbbcccp"]
     record = runner.record()
     assert {k: len(v) for k, v in record[schema.ROUND_SECONDS].items()} == {"a": 4, "b": 4, "c": 4}
     assert record[schema.ROUND_PROBE_GBS] == [7.0] * 4 and record[schema.ROUND_CALLS] == {"a": 2, "b": 2, "c": 2}
 
 
 def test_a_round_keeps_the_fastest_of_its_samples_and_measures_a_long_item_once(no_settling, monkeypatch):
-    """samples=3: a short item is measured three times per round and its fastest kept (the probe: its highest
-    reading); an item longer than LONG_MEASURE_S once; the round length counts exactly those measurements."""
+    """samples=3: a short item is measured three times per round, each after one untimed call, and its fastest
+    kept (the probe: its highest reading); an item longer than LONG_MEASURE_S once, without the untimed call;
+    the round length counts exactly those measurements."""
     long_s = 2 * roofline.LONG_MEASURE_S
     monkeypatch.setattr(roofline, "calibrate", lambda call, min_seconds=0: (1, long_s if call is slow else 1e-3))
     durations = iter([0.5e-3, 1.0, 1.0])  # the constructor: the probe's first timing, then its warm-up round
@@ -103,7 +105,7 @@ def test_a_round_keeps_the_fastest_of_its_samples_and_measures_a_long_item_once(
     durations = iter([9e-3, 2e-3, 5e-3, 7e-3])  # fast, slow, fast, fast: the order of the passes below
     readings = iter([10.0, 30.0, 20.0])
     runner.one_round()
-    assert taken == ["fast", "slow", "fast", "fast"]
+    assert taken == ["fast", "fast", "slow", "fast", "fast", "fast", "fast"]  # a short item: untimed, then timed
     record = runner.record()
     assert record[schema.ROUND_SECONDS] == {"fast": [5e-3], "slow": [2e-3]}
     assert record[schema.ROUND_PROBE_GBS] == [30.0]
