@@ -209,7 +209,9 @@ class Rounds:
         self.warmed = {name for name in calls if lengths[name] <= LONG_MEASURE_S}
         # One round's expected length: every measurement, the probe, the settling waits.
         settle_s = grid.SETTLE_S if threads > 1 else 0.0
-        self.round_seconds = sum(self.passes[item] * (lengths[item] + settle_s) for item in self.items)
+        warm_up_s = {name: lengths[name] / self.counts[name] for name in self.warmed}  # one untimed call
+        self.round_seconds = sum(self.passes[item] * (lengths[item] + warm_up_s.get(item, 0.0) + settle_s)
+                                 for item in self.items)
         self.seconds = {name: [] for name in calls}
         self.probe_gbs = [] if probe else None
         # One round thrown away: a visit's first round ran 1.5-2x slower than its others here (fresh data,
