@@ -32,7 +32,7 @@ __all__ = ["BASELINE", "REFERENCE", "imported", "Gradients", "Implementation", "
            "Spec", "get", "limit_threads", "make_problem", "names", "thread_info", "train"]
 
 
-_F64 = np.dtype(np.float64)
+_F64 = _validate._F64  # the float64 dtype the validation step checks against, defined there once
 _new_tuple = tuple.__new__
 
 
