@@ -127,13 +127,18 @@ def check_b(b) -> float:
     return value
 
 
+def finite_sum(v: np.ndarray) -> float:
+    """A sum of a 1-D float64 array's entries (or squares) that is finite whenever every entry is, and only then
+    but for overflow: NaN and ±inf propagate through it, so a finite result proves every entry finite."""
+    # Up to ~32 entries a Python sum beats any NumPy call; above, np.vdot (which, unlike @ and dot, does
+    # not warn when it overflows).
+    return sum(v.tolist()) if v.size <= 32 else np.vdot(v, v)
+
+
 def all_finite(v: np.ndarray) -> bool:
     """Whether every entry of a 1-D float64 array is finite, at the cost of one sum when it is."""
-    # NaN and ±inf propagate through a sum, so a finite sum proves every entry finite; only a sum of
-    # finite entries that overflows needs the element-wise check. Up to ~32 entries a Python sum beats
-    # any NumPy call; above, np.vdot (which, unlike @ and dot, does not warn when it overflows).
-    total = sum(v.tolist()) if v.size <= 32 else np.vdot(v, v)
-    return math.isfinite(total) or bool(np.isfinite(v).all())
+    # Only a sum of finite entries that overflows needs the element-wise check.
+    return math.isfinite(finite_sum(v)) or bool(np.isfinite(v).all())
 
 
 def check_hyper(learning_rate, iterations) -> tuple[float, int]:
