@@ -76,6 +76,15 @@ def test_copy_holds_each_block_contiguously(n, m, layout, dtype):
         np.testing.assert_array_equal(copy[n * lo : n * hi].reshape(n, hi - lo), X[:, lo:hi])
 
 
+def test_panel_rows_never_lie_a_multiple_of_4_kib_apart():
+    """block_size is an odd multiple of 16 examples (256…8192) for every n that gets panels, in both
+    dtypes: rows a multiple of 4 KiB apart put a 16-row sweep into the same L1 sets."""
+    for itemsize in (8, 4):
+        for n in range(1, numba_parallel.COLUMNS_FROM_N):
+            b = numba_parallel.block_size(n, itemsize)
+            assert b % 32 == 16 and 256 <= b <= 8192 and b * itemsize % 4096, (n, itemsize, b)
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize(("n", "m"), ODD_SHAPES)
 def test_tiled_and_inplace_match_the_reference_on_both_layouts(n, m, dtype):

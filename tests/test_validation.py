@@ -128,3 +128,18 @@ def test_prepared_problem_keeps_a_snapshot(impl):
     if not impl.spec.copies:  # the interface's snapshot: private, read-only, X's layout kept
         assert not np.shares_memory(problem.X, X_) and not problem.X.flags.writeable
         assert problem.X.flags.f_contiguous
+
+
+def test_the_common_call_and_the_general_path_agree(impl, problem):
+    """A C-contiguous float64 w and a float b take the public call's inline checks; a list and a NumPy
+    scalar take the general path. Both reach the same kernel with the same canonical w: equal results,
+    and dw in the caller's shape either way."""
+    w, b, X, Y = problem
+    prepared = impl.prepare(X, Y)
+    for given in (w, w.ravel()):
+        fast = prepared.gradients(given, b)
+        general = prepared.gradients(given.tolist(), np.float64(b))
+        assert fast.dw.shape == general.dw.shape == given.shape
+        np.testing.assert_allclose(fast.dw, general.dw, rtol=1e-12, atol=0)
+        assert fast.db == pytest.approx(general.db, rel=1e-12) and fast.cost == pytest.approx(general.cost, rel=1e-12)
+        assert type(fast.db) is float and type(fast.cost) is float and fast.dw.dtype == np.float64
