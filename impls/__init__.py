@@ -201,7 +201,7 @@ class Problem:
         object.__setattr__(self, "_n", self.X.shape[0])
         object.__setattr__(self, "_shapes", ((self._n,), (self._n, 1)))
         object.__setattr__(self, "_float32", self.X.dtype != np.float64)
-        # inf − inf inside a NumPy kernel would warn; non-finite outputs are diagnosed in evaluate
+        # inf − inf inside a NumPy kernel would warn; non-finite outputs are diagnosed in _checked
         # instead. errstate's decorator form keeps its token per call (thread-safe) and is built once.
         quiet = np.errstate(invalid="ignore", over="ignore")(self.kernel) if self.impl.spec.warns else self.kernel
         object.__setattr__(self, "_call", quiet)
@@ -226,10 +226,11 @@ class Problem:
 
     def gradients(self, w, b) -> Gradients:
         """Validated w and b, then one evaluation; dw comes back in w's shape."""
-        # The common call is checked inline, because at m = 100 every helper call costs as much as a tenth
-        # of the kernel: a C-contiguous float64 ndarray w of shape (n,) or (n, 1), a float b, all finite,
-        # and finite float64 results. These tests only let a call through; anything else (a list, another
-        # dtype, NaN, a strided w) takes the general path below, whose checks name the problem.
+        # The common call is checked inline: at m = 100 the checks cost about as much as the kernel, and
+        # each helper call adds a few hundred ns. It is a C-contiguous float64 ndarray w of shape (n,) or
+        # (n, 1), a float b, all finite, and finite float64 results. These tests only let a call through;
+        # anything else (a list, another dtype, NaN, a strided w) takes the general path below, whose
+        # checks name the problem.
         if (type(w) is _ndarray and w.dtype is _F64 and type(b) is float and w.shape in self._shapes
                 and w.flags.carray and not self._float32):
             flat = w.ravel()  # a view: w is C-contiguous

@@ -128,52 +128,47 @@ def _split_shifted(typingctx, shifted):
     return types.UniTuple(types.float64, 3)(types.float64), codegen
 
 
-def _power(k: int):
-    """x**k for k a power of two, by repeated squaring, as an inlined function (LLVM shares the squares)."""
-    if k == 1:
-        return numba.njit(inline="always", **_JIT)(lambda x: x)
-    half = _power(k // 2)
-    return numba.njit(inline="always", **_JIT)(lambda x: half(x) * half(x))
-
-
-def _estrin(coefficients):
-    """c0 + c1·x + c2·x² + … by Estrin's scheme, as nested inlined functions: p_low(x) + x^h·p_high(x)
-    (h a power of two), recursively. The halves are independent, so the longest chain of dependent
-    multiply-adds is log2 of the degree instead of Horner's degree."""
-    head, *rest = coefficients
-    if not rest:
-        return numba.njit(inline="always", **_JIT)(lambda x: head)
-    h = 1 << (len(coefficients) - 1).bit_length() - 1  # the largest power of two below len(coefficients)
-    low, high, xh = _estrin(coefficients[:h]), _estrin(coefficients[h:]), _power(h)
-    return numba.njit(inline="always", **_JIT)(lambda x: low(x) + xh(x) * high(x))
-
-
-def _polynomial(coefficients):
-    """c0 + x·(c1 + x·q(x)), q by Estrin's scheme: straight-line code, which LLVM vectorizes.
-
-    Horner's rule alone made the σ/loss loop latency-bound: one chain of 11 to 18 dependent
-    multiply-adds per polynomial, and out-of-order execution holds only about two vectorized
-    iterations at once. The last two steps stay Horner's, so the result is c0 plus one fused
-    multiply-add of small terms, rounded once: exp stays within 1 ulp (all Estrin: 1.9 ulp).
-    """
-    c0, c1, *rest = coefficients
-    q = _estrin(rest)
-    return numba.njit(inline="always", **_JIT)(lambda x: c0 + x * (c1 + x * q(x)))
-
-
 _LOG2E = 1.4426950408889634
 _LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10  # ln 2 = hi + lo, hi exact in k·hi
-# Polynomials fitted by mpmath.chebyfit at 50 digits (Chebyshev interpolation, near-minimax), then
-# rounded to doubles, lowest degree first. e^r on |r| ≤ ln2/2, degree 11: error 3.2e-18 (Taylor needs
-# degree 13). atanh(s)/s in u = s² ∈ [0, 1/9], degree 10: error 1.3e-18 (the series needs 18).
-_EXP_POLY = _polynomial([
+# Polynomial coefficients fitted by mpmath.chebyfit at 50 digits (Chebyshev interpolation,
+# near-minimax), rounded to doubles, lowest degree first. e^r on |r| ≤ ln2/2, degree 11: error
+# 3.2e-18 (Taylor needs degree 13). atanh(s)/s in u = s² ∈ [0, 1/9], degree 10: error 1.3e-18 (the
+# series needs 18).
+_E0, _E1, _E2, _E3, _E4, _E5, _E6, _E7, _E8, _E9, _E10, _E11 = (
     1.0, 1.0, 0.5000000000000019, 0.1666666666666668, 0.0416666666664881, 0.008333333333319601,
     0.0013888888952314775, 0.00019841269890047113, 2.4801485482328494e-05, 2.755724091857897e-06,
-    2.763263963904103e-07, 2.5110037605963777e-08])
-_ATANH_ODD = _polynomial([
+    2.763263963904103e-07, 2.5110037605963777e-08)
+_A0, _A1, _A2, _A3, _A4, _A5, _A6, _A7, _A8, _A9, _A10 = (
     1.0, 0.33333333333333076, 0.20000000000092874, 0.14285714272727057, 0.11111112040373837,
     0.09090870416252403, 0.07693307021152004, 0.06650187016337313, 0.06055084364034609,
-    0.0416225325593041, 0.08522081781390699])
+    0.0416225325593041, 0.08522081781390699)
+
+
+# Both polynomials are c0 + x·(c1 + x·q(x)) with q by Estrin's scheme (pairs, then pairs of pairs
+# times x², x⁴, x⁸): Horner's rule alone made one chain of 11–18 dependent multiply-adds, and the
+# σ/loss loop was latency-bound (out-of-order execution overlapped only about two vectorized
+# iterations). The last two steps stay Horner's, so the result is c0 plus one fused multiply-add of
+# small terms, rounded once: exp stays within 1 ε of NumPy's (all Estrin: 1.9 ε). Written out, not
+# generated from the coefficient lists: one small function each compiles far faster than a tree of
+# inlined ones.
+@numba.njit(inline="always", **_JIT)
+def _exp_poly(r):
+    """e^r for |r| ≤ ln2/2 (error 3.2e-18 before rounding)."""
+    r2 = r * r
+    r4 = r2 * r2
+    q = (((_E2 + r * _E3) + r2 * (_E4 + r * _E5)) + r4 * ((_E6 + r * _E7) + r2 * (_E8 + r * _E9))
+         + (r4 * r4) * (_E10 + r * _E11))
+    return _E0 + r * (_E1 + r * q)
+
+
+@numba.njit(inline="always", **_JIT)
+def _atanh_odd(u):
+    """atanh(s)/s for u = s² ∈ [0, 1/9] (error 1.3e-18 before rounding)."""
+    u2 = u * u
+    u4 = u2 * u2
+    q = (((_A2 + u * _A3) + u2 * (_A4 + u * _A5)) + u4 * ((_A6 + u * _A7) + u2 * (_A8 + u * _A9))
+         + (u4 * u4) * _A10)
+    return _A0 + u * (_A1 + u * q)
 
 
 @numba.njit(inline="always", **_JIT)
@@ -186,7 +181,7 @@ def _exp_neg(a):
     """
     ac = a if a < 800.0 else 800.0  # NaN goes to 800 here and is given back below
     k, s1, s2 = _split_shifted(ac * _LOG2E + _SHIFT)  # k = round(ac / ln2), and 2^−k in two factors
-    t = _EXP_POLY(k * _LN2_LO - (ac - k * _LN2_HI)) * s1 * s2
+    t = _exp_poly(k * _LN2_LO - (ac - k * _LN2_HI)) * s1 * s2
     return t if a == a else a
 
 
@@ -198,7 +193,7 @@ def _log1p_unit(t):
     tests/test_numba_parallel.py checks a relative difference ≤ 4 ε from NumPy's log1p.
     """
     s = t / (2.0 + t)
-    return 2.0 * s * _ATANH_ODD(s * s)
+    return 2.0 * s * _atanh_odd(s * s)
 
 
 @numba.njit(inline="always", **_JIT)
@@ -312,7 +307,7 @@ def _dw_block(X, lo, hi, dz, dw):
         dw[j + 15] += a15
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _losses(z, y):
     """Turn z into dz in place, example by example (vectorized); returns the block's (db, cost).
 
@@ -320,6 +315,8 @@ def _losses(z, y):
     polynomials per iteration keep the FPU busy while each waits on its own results. With this,
     the shorter polynomials and the shift trick in _exp_neg, the loop went from 9.7 to 4.2 ns per
     example on one core (n = 10, m = 10⁶: 10.3 → 8.1 ms on 2 threads, 3.2 → 2.35× the one-read limit).
+    A function of its own, called once per block, not inlined: its three copies of the loss are then
+    compiled once, not once per block loop (cold compile of both fused kernels 64 → 39 s).
     """
     db = 0.0
     cost = 0.0
