@@ -61,8 +61,7 @@ def block_size(n: int, itemsize: int) -> int:
 
     At least 256 keeps a row segment ≥ 2 KiB for very large n; at most 8192 keeps the z/dz buffer
     at 64 KiB (in L2) for small n. An odd multiple of 16 keeps a panel's rows from lying a multiple
-    of 4 KiB apart: with B = 8192 (every n ≤ 32) the 16 rows a sweep reads all fell into the same
-    L1 sets, 8-way, and n = 16 took 22 ns per example on one core against 12 at n = 10.
+    of 4 KiB apart, where the 16 rows a sweep reads would share L1 sets (docs/numba_parallel.md).
     """
     b = min(8192, max(256, BLOCK_BYTES // (n * itemsize))) // 32 * 32
     return int(b + 16 if b < 8192 else b - 16)
@@ -146,11 +145,10 @@ _A0, _A1, _A2, _A3, _A4, _A5, _A6, _A7, _A8, _A9, _A10 = (
 
 # Both polynomials are c0 + x·(c1 + x·q(x)) with q by Estrin's scheme (pairs, then pairs of pairs
 # times x², x⁴, x⁸): Horner's rule alone made one chain of 11–18 dependent multiply-adds, and the
-# σ/loss loop was latency-bound (out-of-order execution overlapped only about two vectorized
-# iterations). The last two steps stay Horner's, so the result is c0 plus one fused multiply-add of
-# small terms, rounded once: exp stays within 1 ε of NumPy's (all Estrin: 1.9 ε). Written out, not
-# generated from the coefficient lists: one small function each compiles far faster than a tree of
-# inlined ones.
+# σ/loss loop was latency-bound. The last two steps stay Horner's, so the result is c0 plus one
+# fused multiply-add of small terms, rounded once (exp within 1 ε of NumPy's). Written out, not
+# generated from the coefficients: one small function each compiles far faster than a tree of
+# inlined ones (docs/numba_parallel.md).
 @numba.njit(inline="always", **_JIT)
 def _exp_poly(r):
     """e^r for |r| ≤ ln2/2 (error 3.2e-18 before rounding)."""
@@ -312,11 +310,9 @@ def _losses(z, y):
     """Turn z into dz in place, example by example (vectorized); returns the block's (db, cost).
 
     The two halves of the block go through the loop side by side: two independent chains of
-    polynomials per iteration keep the FPU busy while each waits on its own results. With this,
-    the shorter polynomials and the shift trick in _exp_neg, the loop went from 9.7 to 4.2 ns per
-    example on one core (n = 10, m = 10⁶: 10.3 → 8.1 ms on 2 threads, 3.2 → 2.35× the one-read limit).
-    A function of its own, called once per block, not inlined: its three copies of the loss are then
-    compiled once, not once per block loop (cold compile of both fused kernels 64 → 39 s).
+    polynomials per iteration keep the FPU busy while each waits on its own results. A function of
+    its own, called once per block, not inlined: its copies of the loss are then compiled once, not
+    once per block loop. Measurements: docs/numba_parallel.md.
     """
     db = 0.0
     cost = 0.0
