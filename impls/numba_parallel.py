@@ -438,10 +438,24 @@ def _kernel(w, b, X, Y, block, threads):
     return dw / m, db / m, cost / m
 
 
+@numba.njit(**_JIT)
+def _serial(w, b, X, Y, block):
+    """The one-chunk case of _kernel (one thread, or one block) without starting a parallel region."""
+    m = Y.size
+    dw = np.zeros(w.size)
+    db, cost = _chunk(w, b, X, Y, 0, m, block, dw)
+    return dw / m, db / m, cost / m
+
+
 def run(w, b, X, Y, block):
     """dw, db, cost over X as given (2-D, any layout) or as tiled by ``prepare`` (1-D), on every Numba thread."""
     # The thread count is read here: numba.get_num_threads() inside the kernel defeats cache=True.
-    return _kernel(w, float(b), X, Y, block, numba.get_num_threads())
+    threads = numba.get_num_threads()
+    if threads == 1 or Y.size <= block:
+        # One chunk either way, so the same sums in the same order; waking the thread pool for it costs
+        # more than a whole small gradient (docs/numba_parallel.md, "Small problems").
+        return _serial(w, float(b), X, Y, block)
+    return _kernel(w, float(b), X, Y, block, threads)
 
 
 @numba.njit(parallel=True, **_JIT)

@@ -50,6 +50,29 @@ def test_bit_identical_across_calls_and_close_across_thread_counts(n, m, layout)
     np.testing.assert_allclose([one.db, one.cost], [two[0].db, two[0].cost], rtol=1e-9, atol=1e-13)
 
 
+@pytest.mark.parametrize("layout", ["C", "F"])
+def test_one_chunk_runs_without_a_parallel_region_and_gives_its_bits(monkeypatch, layout):
+    """One thread, or examples within one block: run takes the serial driver, whose sums are the parallel
+    driver's one chunk in the same order, so the same bits; more blocks at 2 threads still run in parallel."""
+    n, m = 10, 300
+    data = impls.make_problem(n, m, seed=4)
+    T, Y, block = numba_parallel.prepare(LAYOUTS[layout](data.X), data.Y.reshape(m))
+    w = np.random.default_rng(2).normal(size=n)
+    assert m <= block
+    parallel = numba_parallel._kernel(w, 0.3, T, Y, block, 2)
+    calls = []
+    monkeypatch.setattr(numba_parallel, "_kernel", lambda *args: calls.append(args) or parallel)
+    for threads in (1, 2):
+        with impls.limit_threads(threads):
+            serial = numba_parallel.run(w, 0.3, T, Y, block)
+        np.testing.assert_array_equal(serial[0], parallel[0])
+        assert serial[1:] == parallel[1:]
+    assert calls == []
+    with impls.limit_threads(2):  # X as given, in blocks of 64 examples: 5 blocks
+        numba_parallel.run(w, 0.3, data.X, Y, 64)
+    assert len(calls) == (1 if numba.config.NUMBA_NUM_THREADS >= 2 else 0)
+
+
 def _odd_problem(n, m, dtype):
     data = impls.make_problem(n, m, seed=n * 31 + m, dtype=dtype)
     w = np.random.default_rng(n).normal(0.0, 1.0 / np.sqrt(n), size=n).astype(dtype)
