@@ -196,6 +196,12 @@ class Problem:
     _shapes: tuple = field(init=False, repr=False)  # ((n,), (n, 1)): the shapes of w the fast path takes
     _float32: bool = field(init=False, repr=False)
     _call: object = field(init=False, repr=False)
+    # ‖w‖₂·_scale + |b| < _limit proves w and b finite and, for a kernel that may warn, that it cannot
+    # overflow, so it runs without its errstate (_validate.quiet_bound); (0, inf) for the others.
+    _scale: float = field(init=False, repr=False)
+    _limit: float = field(init=False, repr=False)
+    # What the fast path measures w by: its norm where the bound needs one, else a (cheaper) plain sum.
+    _size: object = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_n", self.X.shape[0])
@@ -203,8 +209,13 @@ class Problem:
         object.__setattr__(self, "_float32", self.X.dtype != np.float64)
         # inf − inf inside a NumPy kernel would warn; non-finite outputs are diagnosed in _checked
         # instead. errstate's decorator form keeps its token per call (thread-safe) and is built once.
-        quiet = np.errstate(invalid="ignore", over="ignore")(self.kernel) if self.impl.spec.warns else self.kernel
+        warns = self.impl.spec.warns
+        quiet = np.errstate(invalid="ignore", over="ignore")(self.kernel) if warns else self.kernel
         object.__setattr__(self, "_call", quiet)
+        scale, limit = _validate.quiet_bound(self.X) if warns else (0.0, math.inf)
+        object.__setattr__(self, "_scale", scale)
+        object.__setattr__(self, "_limit", limit)
+        object.__setattr__(self, "_size", _validate.norm if warns else _validate.finite_sum)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -234,13 +245,15 @@ class Problem:
         if (type(w) is _ndarray and w.dtype is _F64 and type(b) is float and w.shape in self._shapes
                 and w.flags.carray and not self._float32):
             flat = w.ravel()  # a view: w is C-contiguous
-            if _isfinite(b + _finite_sum(flat)):  # b and every w[j] finite (an overflowing sum: general path)
-                dw, db, cost = self._call(flat, b, *self.data)
+            size = self._size(flat)  # finite iff every w[j] is (an overflowing one: general path)
+            quiet = size * self._scale + abs(b) < self._limit  # b finite too, and nothing can overflow
+            if quiet or _isfinite(size + b):
+                dw, db, cost = (self.kernel if quiet else self._call)(flat, b, *self.data)
                 if not (type(dw) is _ndarray and dw.dtype is _F64 and type(db) is float and type(cost) is float
                         and _isfinite(db + cost + _finite_sum(dw))):
                     dw, db, cost = self._checked(dw, db, cost)
                 # Kernels return dw as (n,). tuple.__new__ is what the NamedTuple's __new__ calls, minus its frame.
-                return _new_tuple(Gradients, (dw if w.ndim == 1 else dw.reshape(w.shape), db, cost))
+                return _new_tuple(Gradients, (dw if w.ndim == 1 else dw[:, None], db, cost))
         w, shape = _validate.check_w(w, self._n)
         dw, db, cost = self.evaluate(w, _validate.check_b(b))
         return Gradients(dw if dw.shape == shape else dw.reshape(shape), db, cost)

@@ -135,6 +135,34 @@ def finite_sum(v: np.ndarray) -> float:
     return sum(v.tolist()) if v.size <= 32 else np.vdot(v, v)
 
 
+def norm(v: np.ndarray) -> float:
+    """‖v‖₂ of a 1-D float64 array: finite when every entry is finite, and only then, but for overflow
+    (a norm above ~1.8e308, or above 32 entries squares above ~1.3e154)."""
+    # math.hypot scales, never overflows on its own, and returns inf for any inf entry, NaN for a NaN.
+    return math.hypot(*v.tolist()) if v.size <= 32 else math.sqrt(np.vdot(v, v))
+
+
+def quiet_bound(X: np.ndarray) -> tuple[float, float]:
+    """(scale, limit) such that ‖w‖₂·scale + |b| < limit proves a NumPy kernel on X cannot overflow.
+
+    With A = max|X|, every partial sum of z = wᵀX + b is at most ‖w‖₁·A + |b| ≤ √n·‖w‖₂·A + |b|;
+    if that is below 1e300/m, the loss sums stay below ~1e300, and X·dz (|dz| ≤ 1 for labels in
+    [0, 1]) stays below m·A. The bound is computed only for X up to QUIET_UP_TO elements: beyond,
+    a call takes milliseconds, the errstate's microsecond is noise, and (inf, 0) keeps it.
+    """
+    n, m = X.shape
+    if X.size > QUIET_UP_TO or X.dtype != _F64:
+        return math.inf, 0.0
+    A = max(abs(float(X.max())), abs(float(X.min())))
+    if m * A >= 1e300:
+        return math.inf, 0.0
+    return math.sqrt(n) * A, 1e300 / m
+
+
+# Elements of X up to which quiet_bound reads X once more in prepare (8 MiB of float64).
+QUIET_UP_TO = 2**20
+
+
 def all_finite(v: np.ndarray) -> bool:
     """Whether every entry of a 1-D float64 array is finite, at the cost of one sum when it is."""
     # Only a sum of finite entries that overflows needs the element-wise check.

@@ -57,6 +57,52 @@ def test_bad_input_names_the_argument(impl, case):
         impl.gradients(*args)
 
 
+def _outcome(call, *args):
+    """(dw, db, cost) of call(*args), or the message of the ValueError it raised."""
+    try:
+        return call(*args)
+    except ValueError as e:
+        return str(e)
+
+
+@pytest.mark.parametrize("a", [1.0, 1e150, 1e290])
+def test_calls_near_the_overflow_bound_agree_with_the_general_path(impl, a):
+    """Around the bound under which the common call runs a NumPy kernel without its errstate
+    (_validate.quiet_bound): z = wᵀx reaches ratio × the bound on every example, and the call gives the
+    general path's results, or the same named overflow; never a warning (warnings are errors here)."""
+    n, m = 2, 3
+    problem = impl.prepare(np.full((n, m), a), np.zeros(m))  # y = 0: every loss is z itself
+    scale, limit = impls._validate.quiet_bound(problem.X)
+    compared = 0
+    for ratio in (0.5, 0.999, 1.001, 4.0, 1e10):
+        w = np.full((n, 1), ratio * limit / scale / np.sqrt(n))  # ‖w‖₂ · scale = ratio · limit, z = ratio · limit
+        if not np.isfinite(w).all():
+            continue
+        fast = _outcome(problem.gradients, w, 0.0)
+        general = _outcome(problem.gradients, w.tolist(), np.float64(0.0))
+        if isinstance(general, str):
+            assert fast == general and "overflowed although w, b, X are finite" in fast
+        else:
+            np.testing.assert_allclose(fast.dw, general.dw, rtol=1e-12)
+            assert fast.db == pytest.approx(general.db, rel=1e-12)
+            assert fast.cost == pytest.approx(general.cost, rel=1e-12)
+        compared += 1
+    assert compared >= 4
+
+
+def test_the_overflow_bound_stays_off_where_it_proves_nothing(monkeypatch):
+    """float32, m·max|X| near the float64 limit, or an X above QUIET_UP_TO: (inf, 0), so every call keeps
+    the errstate and its results still come back."""
+    assert impls._validate.quiet_bound(X.astype(np.float32)) == (np.inf, 0.0)
+    assert impls._validate.quiet_bound(np.full((2, 4), 1e300)) == (np.inf, 0.0)
+    scale, limit = impls._validate.quiet_bound(X)
+    assert scale == pytest.approx(np.sqrt(3) * 1.1) and limit == pytest.approx(1e300 / 4)
+    monkeypatch.setattr(impls._validate, "QUIET_UP_TO", X.size - 1)
+    problem = impls.get("numpy").prepare(X, Y)
+    assert (problem._scale, problem._limit) == (np.inf, 0.0)
+    np.testing.assert_allclose(problem.gradients(W, B).dw, impls.get("numpy").gradients(W, B, X, Y).dw, rtol=1e-15)
+
+
 def test_overflowing_logits_are_named(impl):
     """Finite but enormous inputs overflow z; the error says so rather than returning inf."""
     with pytest.raises(ValueError, match="overflowed although w, b, X are finite"):
