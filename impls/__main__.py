@@ -66,10 +66,20 @@ def overhead(name: str, n: int, m: int, rounds: int, calls: int):
     return median_interval(diffs), float(np.median(kernel))
 
 
+def python_speed() -> float:
+    """Seconds of ``sum(range(1000))``, the fastest of 5 runs of 2000: which speed state the processor is in.
+
+    This VM's processor runs Python code at two speeds that change within minutes (about 17 and 25 µs
+    here); an overhead in µs moves with it, so the printout says which state it was measured in.
+    """
+    return min(timeit.repeat("sum(range(1000))", number=2000, repeat=5)) / 2000
+
+
 def _print_overhead(args) -> None:
     print(f"public call − bare kernel on a prepared problem, n={args.n}, m={args.m}, float64, one thread, "
           f"{args.rounds} interleaved rounds, each side the fastest of {SAMPLES} runs of {args.calls} calls: "
           "median [95% interval]")
+    before = python_speed()
     with impls.limit_threads(1):
         for name in args.impls:
             if not impls.get(name).available:
@@ -78,6 +88,7 @@ def _print_overhead(args) -> None:
             iv, kernel = overhead(name, args.n, args.m, args.rounds, args.calls)
             print(f"{name:>14}: {iv.median * 1e6:6.2f} µs [{iv.lo * 1e6:.2f}, {iv.hi * 1e6:.2f}]"
                   f"   (kernel alone {kernel * 1e6:.1f} µs)")
+    print(f"processor state: sum(range(1000)) took {before * 1e6:.1f} µs before, {python_speed() * 1e6:.1f} µs after")
 
 
 def main(argv=None) -> None:

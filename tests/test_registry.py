@@ -131,4 +131,5 @@ def test_overhead_entry_point_forms_one_difference_per_round(capsys):
     interval, kernel = overhead(impls.REFERENCE, 3, 20, rounds=6, calls=5)
     assert interval.count == 6 and interval.lo <= interval.median <= interval.hi and kernel > 0
     main(["--overhead", "--impls", impls.REFERENCE, "--rounds", "6", "--calls", "5"])
-    assert f"{impls.REFERENCE}:" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"{impls.REFERENCE}:" in out and "processor state: sum(range(1000)) took" in out
