@@ -449,11 +449,14 @@ def _serial(w, b, X, Y, block):
 
 def run(w, b, X, Y, block):
     """dw, db, cost over X as given (2-D, any layout) or as tiled by ``prepare`` (1-D), on every Numba thread."""
+    # One chunk (m within one block, or one thread) runs serially: the same sums in the same order, and
+    # waking the thread pool for it costs more than a whole small gradient. The block test comes first:
+    # numba.get_num_threads() itself takes 1-2 µs (docs/numba_parallel.md, "Small problems").
+    if Y.size <= block:
+        return _serial(w, float(b), X, Y, block)
     # The thread count is read here: numba.get_num_threads() inside the kernel defeats cache=True.
     threads = numba.get_num_threads()
-    if threads == 1 or Y.size <= block:
-        # One chunk either way, so the same sums in the same order; waking the thread pool for it costs
-        # more than a whole small gradient (docs/numba_parallel.md, "Small problems").
+    if threads == 1:
         return _serial(w, float(b), X, Y, block)
     return _kernel(w, float(b), X, Y, block, threads)
 
