@@ -39,11 +39,11 @@ def _per_call(f, calls: int) -> float:
 
 
 def overhead(name: str, n: int, m: int, rounds: int, calls: int):
-    """(interval of public − bare seconds per call, median bare seconds), from interleaved rounds.
+    """(interval of public − bare seconds per call, median bare seconds, python_speed of each round).
 
     Each round times ``calls`` public calls and ``calls`` bare kernel calls, SAMPLES times in alternating
     order, and forms the difference of each side's fastest within the round, so a machine that slows
-    down between rounds moves both sides together.
+    down between rounds moves both sides together. Each round also reads the processor's speed state.
     """
     from reports.stats import median_interval  # the suite's one interval statistic (standard library only)
 
@@ -54,8 +54,9 @@ def overhead(name: str, n: int, m: int, rounds: int, calls: int):
     public = lambda: problem.gradients(w, 0.0)  # noqa: E731
     bare = lambda: problem.kernel(w_canonical, 0.0, *problem.data)  # noqa: E731
     public(), bare()  # compile and warm both
-    diffs, kernel = [], []
+    diffs, kernel, speed = [], [], []
     for r in range(rounds):
+        speed.append(python_speed(runs=200))
         order = (public, bare) if r % 2 == 0 else (bare, public)
         t = {public: math.inf, bare: math.inf}
         for _ in range(SAMPLES):  # each side's fastest of SAMPLES, as in the benchmarks' rounds
@@ -63,32 +64,31 @@ def overhead(name: str, n: int, m: int, rounds: int, calls: int):
                 t[f] = min(t[f], _per_call(f, calls))
         diffs.append(t[public] - t[bare])
         kernel.append(t[bare])
-    return median_interval(diffs), float(np.median(kernel))
+    return median_interval(diffs), float(np.median(kernel)), speed
 
 
-def python_speed() -> float:
-    """Seconds of ``sum(range(1000))``, the fastest of 5 runs of 2000: which speed state the processor is in.
+def python_speed(runs: int = 2000) -> float:
+    """Seconds of ``sum(range(1000))``, the fastest of 5 × ``runs``: which speed state the processor is in.
 
-    This VM's processor runs Python code at two speeds that change within minutes (about 17 and 25 µs
+    This VM's processor runs Python code at two speeds that change within minutes (about 16 and 25 µs
     here); an overhead in µs moves with it, so the printout says which state it was measured in.
     """
-    return min(timeit.repeat("sum(range(1000))", number=2000, repeat=5)) / 2000
+    return min(timeit.repeat("sum(range(1000))", number=runs, repeat=5)) / runs
 
 
 def _print_overhead(args) -> None:
     print(f"public call − bare kernel on a prepared problem, n={args.n}, m={args.m}, float64, one thread, "
           f"{args.rounds} interleaved rounds, each side the fastest of {SAMPLES} runs of {args.calls} calls: "
           "median [95% interval]")
-    before = python_speed()
     with impls.limit_threads(1):
         for name in args.impls:
             if not impls.get(name).available:
                 print(f"{name:>14}: not available here: {impls.get(name).unavailable_reason}")
                 continue
-            iv, kernel = overhead(name, args.n, args.m, args.rounds, args.calls)
+            iv, kernel, speed = overhead(name, args.n, args.m, args.rounds, args.calls)
             print(f"{name:>14}: {iv.median * 1e6:6.2f} µs [{iv.lo * 1e6:.2f}, {iv.hi * 1e6:.2f}]"
-                  f"   (kernel alone {kernel * 1e6:.1f} µs)")
-    print(f"processor state: sum(range(1000)) took {before * 1e6:.1f} µs before, {python_speed() * 1e6:.1f} µs after")
+                  f"   (kernel alone {kernel * 1e6:.1f} µs; processor state: sum(range(1000)) took "
+                  f"{np.median(speed) * 1e6:.1f} µs, {min(speed) * 1e6:.1f}–{max(speed) * 1e6:.1f} over the rounds)")
 
 
 def main(argv=None) -> None:

@@ -128,8 +128,9 @@ def test_overhead_entry_point_forms_one_difference_per_round(capsys):
     """python -m impls --overhead: one public − kernel difference per round, summarized as a median interval."""
     from impls.__main__ import main, overhead
 
-    interval, kernel = overhead(impls.REFERENCE, 3, 20, rounds=6, calls=5)
+    interval, kernel, speed = overhead(impls.REFERENCE, 3, 20, rounds=6, calls=5)
     assert interval.count == 6 and interval.lo <= interval.median <= interval.hi and kernel > 0
+    assert len(speed) == 6 and min(speed) > 0
     main(["--overhead", "--impls", impls.REFERENCE, "--rounds", "6", "--calls", "5"])
     out = capsys.readouterr().out
     assert f"{impls.REFERENCE}:" in out and "processor state: sum(range(1000)) took" in out
