@@ -452,10 +452,8 @@ def run(w, b, X, Y, block):
     # One chunk (m within one block, or one thread) runs serially: the same sums in the same order, and
     # waking the thread pool for it costs more than a whole small gradient. The block test comes first:
     # numba.get_num_threads() itself takes 1-2 µs (docs/numba_parallel.md, "Small problems").
-    if Y.size <= block:
-        return _serial(w, float(b), X, Y, block)
     # The thread count is read here: numba.get_num_threads() inside the kernel defeats cache=True.
-    threads = numba.get_num_threads()
+    threads = 1 if Y.size <= block else numba.get_num_threads()
     if threads == 1:
         return _serial(w, float(b), X, Y, block)
     return _kernel(w, float(b), X, Y, block, threads)
