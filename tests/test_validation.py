@@ -57,6 +57,12 @@ def test_bad_input_names_the_argument(impl, case):
         impl.gradients(*args)
 
 
+def _assert_same_results(fast, general):
+    """The common call's Gradients equal the general path's: same kernel, same canonical w."""
+    np.testing.assert_allclose(fast.dw, general.dw, rtol=1e-12, atol=0)
+    assert fast.db == pytest.approx(general.db, rel=1e-12) and fast.cost == pytest.approx(general.cost, rel=1e-12)
+
+
 def _outcome(call, *args):
     """(dw, db, cost) of call(*args), or the message of the ValueError it raised."""
     try:
@@ -83,9 +89,7 @@ def test_calls_near_the_overflow_bound_agree_with_the_general_path(impl, a):
         if isinstance(general, str):
             assert fast == general and "overflowed although w, b, X are finite" in fast
         else:
-            np.testing.assert_allclose(fast.dw, general.dw, rtol=1e-12)
-            assert fast.db == pytest.approx(general.db, rel=1e-12)
-            assert fast.cost == pytest.approx(general.cost, rel=1e-12)
+            _assert_same_results(fast, general)
         compared += 1
     assert compared >= 4
 
@@ -186,6 +190,5 @@ def test_the_common_call_and_the_general_path_agree(impl, problem):
         fast = prepared.gradients(given, b)
         general = prepared.gradients(given.tolist(), np.float64(b))
         assert fast.dw.shape == general.dw.shape == given.shape
-        np.testing.assert_allclose(fast.dw, general.dw, rtol=1e-12, atol=0)
-        assert fast.db == pytest.approx(general.db, rel=1e-12) and fast.cost == pytest.approx(general.cost, rel=1e-12)
+        _assert_same_results(fast, general)
         assert type(fast.db) is float and type(fast.cost) is float and fast.dw.dtype == np.float64
