@@ -15,6 +15,8 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
+
 import impls
 from reports import schema
 
@@ -118,23 +120,26 @@ def gpu() -> str | None:
     return next((d for d in found if d), None)
 
 
-BLAS_FIELDS = ("internal_api", "version", "threading_layer")  # not num_threads: a setting in force, not identity
+BLAS_APIS = ("openblas", "mkl", "blis", "accelerate")  # threadpoolctl's internal_api names of a BLAS
 
 
 def blas() -> list[dict]:
-    """Each distinct BLAS/OpenMP library: its API, version and threading layer.
+    """The BLAS NumPy was built with (its API and version), from NumPy's own build record.
 
-    Distinct and sorted: threadpoolctl lists libraries in the order they were loaded, and a copy
-    of OpenMP per loader, both of which differ between a full run and a -k selection.
+    Not the libraries loaded right now: SciPy, PyTorch or JAX each bring an OpenBLAS of their own
+    when first imported, so the loaded list depends on import order and on which extras are
+    installed, and two runs on one machine would read as two machines to pytest-benchmark's compare.
     """
-    distinct = {tuple((key, lib.get(key)) for key in BLAS_FIELDS) for lib in impls.thread_info()["blas"]}
-    return [dict(lib) for lib in sorted(distinct, key=str)]
+    found = np.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {})
+    name = str(found.get("name") or "").lower()
+    api = next((a for a in BLAS_APIS if a in name), name or None)
+    return [{"internal_api": api, "version": found.get("version")}] if api else []
 
 
 @cache
 def machine_record() -> dict:
     """The machine's identity (schema.MACHINE_FIELDS): nothing that changes between two runs on it."""
-    unavailable()  # imports every backend first, so the BLAS/OpenMP list is the same whenever this is read
+    unavailable()  # imports every backend first, so gpu() sees every implementation's device
     return {schema.CPU_MODEL: cpu_model(), schema.CORES: os.cpu_count(), schema.CACHES: caches(),
             schema.BLAS: blas(), schema.VERSIONS: versions(), schema.GPU: gpu()}
 

@@ -22,17 +22,43 @@ def run(*args: str, tool: tuple[str, ...] = ("-m", "pytest")) -> subprocess.Comp
                           timeout=300)
 
 
-def sweep(storage: Path, *options: str) -> subprocess.CompletedProcess:
+# pytest in a process that loads SciPy's own OpenBLAS before the session starts ("load"), or in one
+# that can never load it ("block"), then prints how many BLAS libraries were loaded at the end.
+WITH_SCIPY = """
+import sys, pytest, threadpoolctl
+if sys.argv.pop(1) == "load":
+    import scipy.linalg  # noqa: F401
+else:
+    sys.modules["scipy"] = None
+code = pytest.main(sys.argv[1:])
+blas = {info["filepath"] for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"}
+print("loaded BLAS libraries:", len(blas))
+sys.exit(code)
+"""
+
+
+def sweep(storage: Path, *options: str, scipy: str | None = None) -> subprocess.CompletedProcess:
+    tool = ("-c", WITH_SCIPY, scipy) if scipy else ("-m", "pytest")
     return run(str(ROOT / "benchmarks" / "test_gradients.py"), "-k", SUBSET, "--benchmark-only", "-q",
-               "-p", "no:cacheprovider", f"--benchmark-storage={storage}", "--benchmark-max-time=0.02", *options)
+               "-p", "no:cacheprovider", f"--benchmark-storage={storage}", "--benchmark-max-time=0.02", *options,
+               tool=tool)
 
 
 @pytest.mark.slow
 def test_autosave_compare_and_compare_fail(tmp_path):
-    """Two autosaved runs compare without a 'machine changed' crash; a real regression fails the third run."""
-    for _ in range(2):
-        done = sweep(tmp_path, "--benchmark-autosave")
+    """Two autosaved runs compare without a 'machine changed' crash; a real regression fails the third run.
+
+    SciPy's BLAS is loaded in the first run and never in the others, and the storage lies outside
+    the working folder (where pytest-benchmark's own "different machine" message would crash): the
+    machine's identity must not depend on what a process happens to have imported.
+    """
+    pytest.importorskip("scipy.linalg", reason="needs SciPy to load a second BLAS")
+    loaded = []
+    for scipy in ("load", "block"):
+        done = sweep(tmp_path, "--benchmark-autosave", scipy=scipy)
         assert done.returncode == 0, done.stdout + done.stderr
+        loaded.append(done.stdout.rsplit("loaded BLAS libraries:", 1)[1].split()[0])
+    assert loaded[0] != loaded[1], f"both runs loaded {loaded[0]} BLAS libraries: the test proves nothing"
     saved = sorted(tmp_path.rglob("*.json"))
     first, second = (json.loads(path.read_text()) for path in saved)
     assert first["machine_info"] == second["machine_info"]
@@ -40,11 +66,13 @@ def test_autosave_compare_and_compare_fail(tmp_path):
                                                 schema.LAYOUT: schema.LECTURE, schema.DTYPE: "float64",
                                                 schema.THREADS: 1}
 
-    done = sweep(tmp_path, "--benchmark-compare", "--benchmark-compare-fail=mean:50%", "--benchmark-group-by=param:n")
-    output = done.stdout + done.stderr
-    assert "INTERNALERROR" not in output and "machine_info is different" not in output, output[-3000:]
-    # On a shared machine a 50% slowdown can happen by chance; then it is reported as one, nothing else.
-    assert done.returncode == 0 or (done.returncode == 1 and "Performance has regressed" in output), output
+    for against in ("0001", "0002"):  # the run with SciPy's BLAS, then the one without
+        done = sweep(tmp_path, f"--benchmark-compare={against}", "--benchmark-compare-fail=mean:50%",
+                     "--benchmark-group-by=param:n", scipy="block")
+        output = done.stdout + done.stderr
+        assert "INTERNALERROR" not in output and "machine_info is different" not in output, output[-3000:]
+        # On a shared machine a 50% slowdown can happen by chance; then it is reported as one, nothing else.
+        assert done.returncode == 0 or (done.returncode == 1 and "Performance has regressed" in output), output
 
     # Make the last saved run 100× faster: the next run is a 99% slowdown against it and must fail.
     second["benchmarks"][0]["stats"] = {k: v / 100 if k != "ops" and isinstance(v, float) else v
