@@ -24,7 +24,11 @@ def _median_time(name, data, w, repeat) -> dict[str, float]:
     if not impl.available:
         print(f"{name:>14}: not available here: {impl.unavailable_reason}")
         return {}
-    problem = impl.prepare(data.X, data.Y)
+    try:
+        problem = impl.prepare(data.X, data.Y)
+    except MemoryError as exc:  # its own copy of X does not fit: the others still run
+        print(f"{name:>14}: skipped: {exc}")
+        return {}
     problem.gradients(w, 0.0)  # warm-up: JIT compilation and caches stay out of the timing
     runs = timeit.repeat(lambda: problem.gradients(w, 0.0), number=1, repeat=repeat)
     return {name: float(np.median(runs))}
@@ -91,27 +95,69 @@ def _print_overhead(args) -> None:
                   f"{np.median(speed) * 1e6:.1f} µs, {min(speed) * 1e6:.1f}–{max(speed) * 1e6:.1f} over the rounds)")
 
 
-def main(argv=None) -> None:
-    """Median of a few calls per implementation, same process, same data; or the public-call overhead."""
+def _positive(text: str) -> int:
+    """argparse type: a whole number >= 1 (a usage error naming the option otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    """Options default to None so that _args can tell which were given and fill in each mode's defaults."""
     parser = argparse.ArgumentParser(prog="python -m impls", description=__doc__)
-    parser.add_argument("-n", type=int, default=None, help="features (default 100; 10 with --overhead)")
-    parser.add_argument("-m", type=int, default=None, help="examples (default 1000; 100 with --overhead)")
-    parser.add_argument("--repeat", type=int, default=7, help="timed calls per implementation")
+    parser.add_argument("-n", type=_positive, help="features (default 100; 10 with --overhead)")
+    parser.add_argument("-m", type=_positive, help="examples (default 1000; 100 with --overhead)")
+    parser.add_argument("--repeat", type=_positive, help="timed calls per implementation (default 7)")
     parser.add_argument("--overhead", action="store_true", help="measure public call − bare kernel instead")
-    parser.add_argument("--impls", nargs="+", default=OVERHEAD_IMPLS, choices=impls.names(), metavar="NAME",
-                        help=f"implementations for --overhead (default {' '.join(OVERHEAD_IMPLS)})")
-    parser.add_argument("--rounds", type=int, default=21, help="interleaved rounds for --overhead")
-    parser.add_argument("--calls", type=int, default=2000, help="calls per measurement for --overhead")
+    parser.add_argument("--impls", nargs="+", choices=impls.names(), metavar="NAME",
+                        help=f"implementations to run (default all, and {impls.BASELINE} for the speedups; "
+                             f"{' '.join(OVERHEAD_IMPLS)} with --overhead)")
+    parser.add_argument("--rounds", type=_positive, help="interleaved rounds for --overhead (default 21)")
+    parser.add_argument("--calls", type=_positive, help="calls per measurement for --overhead (default 2000)")
+    return parser
+
+
+def _args(argv) -> argparse.Namespace:
+    """Parsed options with each mode's defaults; a usage error (exit 2) for an option the mode does not use,
+    or a size whose X does not fit in memory."""
+    parser = _parser()
     args = parser.parse_args(argv)
+    foreign = ("repeat",) if args.overhead else ("rounds", "calls")
+    if given := [f"--{name}" for name in foreign if getattr(args, name) is not None]:
+        parser.error(f"{' and '.join(given)} {'is' if len(given) == 1 else 'are'} not used "
+                     f"{'with' if args.overhead else 'without'} --overhead")
     if args.overhead:
-        args.n, args.m = args.n or 10, args.m or 100
-        return _print_overhead(args)
-    args.n, args.m = args.n or 100, args.m or 1000
+        args.n, args.m, args.rounds, args.calls = args.n or 10, args.m or 100, args.rounds or 21, args.calls or 2000
+        selected = args.impls or OVERHEAD_IMPLS
+    else:
+        args.n, args.m, args.repeat = args.n or 100, args.m or 1000, args.repeat or 7
+        selected = [impls.BASELINE, *(args.impls or impls.names())]  # speedups are stated over the baseline
+    args.impls = [name for name in impls.names() if name in selected]  # display order, each once
+    _check_memory(parser, args.n, args.m)
+    return args
+
+
+def _check_memory(parser: argparse.ArgumentParser, n: int, m: int) -> None:
+    """A usage error, before allocating, when X and one copy of it (a prepared snapshot) would not fit."""
+    from impls.numba_parallel import available_bytes  # the package's one reading of free memory
+
+    need, free = 2 * n * m * np.dtype(np.float64).itemsize, available_bytes()
+    if need > free:
+        parser.error(f"n={n}, m={m}: X and its prepared copy need {need / 2**30:.3g} GiB, "
+                     f"more than the {free / 2**30:.3g} GiB of memory free here; choose a smaller -n or -m")
+
+
+def _print_speedups(args) -> None:
+    """Median time of each chosen implementation at one size, and its speedup over the baseline."""
     data = impls.make_problem(args.n, args.m, seed=0)
     w = np.full((args.n, 1), 0.01)
     times = {}
     with impls.limit_threads(1):  # one thread: the speedups below come from vectorization alone
-        for name in impls.names():
+        for name in args.impls:
             times.update(_median_time(name, data, w, args.repeat))
     base = times[impls.BASELINE]
     print(f"n={args.n}, m={args.m}, float64, one thread, median of {args.repeat} calls; "
@@ -119,6 +165,11 @@ def main(argv=None) -> None:
     for name, t in times.items():
         print(f"{name:>14}: {t * 1e3:10.3f} ms   speedup {base / t:8.2f}×")
 
+
+def main(argv=None) -> None:
+    """Median of a few calls per implementation, same process, same data; or the public-call overhead."""
+    args = _args(argv)
+    return _print_overhead(args) if args.overhead else _print_speedups(args)
 
 if __name__ == "__main__":
     main()

@@ -4,6 +4,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from impls._validate import positive_int
+
 
 class Synthetic(NamedTuple):
     """A reproducible problem in the lecture's shapes, plus the model that generated it."""
@@ -16,8 +18,7 @@ class Synthetic(NamedTuple):
 
 def make_problem(n: int, m: int, *, seed: int = 0, dtype=np.float64) -> Synthetic:
     """Draw X ~ N(0, 1) and labels y ~ Bernoulli(σ(w_trueᵀx + b_true)), seeded locally."""
-    if n < 1 or m < 1:
-        raise ValueError(f"n and m must be >= 1, got n={n}, m={m}")
+    n, m = positive_int(n, "n"), positive_int(m, "m")
     rng = np.random.default_rng(seed)
     w_true, b_true = true_model(rng, n)
     X = rng.standard_normal((n, m), dtype=np.float32 if np.dtype(dtype) == np.float32 else np.float64)

@@ -12,21 +12,26 @@ import numbers
 
 import numpy as np
 
-COMPUTE_DTYPES = {"float64": np.float64, "float32": np.float32}
-_F64 = np.dtype(np.float64)
+# The native-byte-order dtype of each compute dtype's name: kernels (Numba's above all) type only native data.
+COMPUTE_DTYPES = {"float64": np.dtype(np.float64), "float32": np.dtype(np.float32)}
+_F64 = COMPUTE_DTYPES["float64"]
 
 
 def compute_dtype(dtype) -> np.dtype:
-    """The compute dtype asked for: float64 (default) or float32."""
+    """The compute dtype asked for, float64 (default) or float32, in native byte order.
+
+    Any spelling NumPy reads ("f8", "double", np.float32, a dtype object) and either byte order is
+    accepted: ">f8" names float64 too, and the snapshot of X and Y converts to the native order anyway.
+    """
     if dtype is None:
         return _F64
     try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        dt = None
-    if dt is None or dt.name not in COMPUTE_DTYPES:
-        raise ValueError(f"dtype must be float64 or float32, got {dtype!r}")
-    return dt
+        name = np.dtype(dtype).name  # "float64" for both byte orders
+    except (TypeError, ValueError, SyntaxError):  # what np.dtype raises for a string it cannot parse
+        name = None
+    if name not in COMPUTE_DTYPES:
+        raise ValueError(f"dtype must be float64 or float32 (in any spelling or byte order), got {dtype!r}")
+    return COMPUTE_DTYPES[name]
 
 
 def positive_int(value, name: str) -> int:
@@ -57,8 +62,9 @@ def _cast(arr: np.ndarray, dtype: np.dtype, name: str, copy: bool) -> np.ndarray
         with np.errstate(over="raise"):
             return np.array(arr, dtype=dtype, order="K") if copy else arr.astype(dtype, copy=False)
     except FloatingPointError:
+        hint = " or compute in float64" if dtype != _F64 else ""
         raise ValueError(f"{name} has values beyond the range of {dtype.name} (largest {np.finfo(dtype).max:.4g}); "
-                         f"rescale {name} or compute in float64") from None
+                         f"rescale {name}{hint}") from None
 
 
 def _snapshot(arr: np.ndarray, dtype: np.dtype, name: str, snapshot: bool) -> np.ndarray:
@@ -114,17 +120,49 @@ def check_w(w, n: int) -> tuple[np.ndarray, tuple[int, ...]]:
 
 
 def check_b(b) -> float:
-    """b as a finite Python float (a scalar, a 0-d or a one-element array)."""
-    if type(b) is float or type(b) is int:  # the common case: skip the array round trip
-        value = float(b)
-    else:
-        arr = _real_array(b, "b")
+    """b as a finite Python float, by the scalar rule of ``real_scalar``."""
+    return real_scalar(b, "b")
+
+
+# Refused by real_scalar once numbers.Real is ruled out: bool, complex and Decimal (numbers, not real), text, None.
+_NOT_REAL = (numbers.Number, str, bytes, type(None))
+
+
+def real_scalar(value, name: str) -> float:
+    """``value`` as a finite Python float: the one rule for the public scalar arguments (b, learning_rate).
+
+    Accepted: int, float, any other numbers.Real (Fraction, NumPy integer and floating scalars), and a
+    0-d or one-element real array (a tensor included). A TypeError for bool (``True`` where a number
+    belongs is a flag passed by mistake, not a deliberate 1), complex, Decimal (not numbers.Real: Python
+    itself refuses to mix it with float), text and None; a ValueError for more than one element, NaN,
+    ±inf, and a finite value beyond float64's range (a huge int, a long double).
+    """
+    if not (type(value) is float or type(value) is int):  # the common case skips the type checks
+        value = _real_number(value, name)
+    try:
+        x = float(value)  # a long double beyond float64's range becomes inf, silently
+    except OverflowError:  # an int or Fraction beyond float64's range
+        x = math.inf
+    if math.isfinite(x):
+        return x
+    if isinstance(value, numbers.Rational) or np.isfinite(value):
+        raise ValueError(f"{name} must be at most {np.finfo(_F64).max:.4g} in magnitude to fit float64, "
+                         f"got a finite {type(value).__name__} beyond that")
+    raise ValueError(f"{name} must be finite, got {x}")
+
+
+def _real_number(value, name: str):
+    """``value`` as a numbers.Real other than bool, taken out of a 0-d or one-element array if it is one."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return value
+    if not isinstance(value, _NOT_REAL):
+        arr = _real_array(value, name)  # refuses masked arrays and non-numeric dtypes, naming them
         if arr.size != 1:
-            raise ValueError(f"b must be a scalar, got an array of shape {arr.shape}")
-        value = float(arr.reshape(()))
-    if not math.isfinite(value):
-        raise ValueError(f"b must be finite, got {value}")
-    return value
+            raise ValueError(f"{name} must be a scalar, got an array of shape {arr.shape}")
+        if arr.dtype.kind != "b":
+            return arr.reshape(())[()]
+    raise TypeError(f"{name} must be a real number (int, float, a real NumPy scalar; not bool, complex, text), "
+                    f"got {value!r}")
 
 
 def finite_sum(v: np.ndarray) -> float:
@@ -170,13 +208,13 @@ def all_finite(v: np.ndarray) -> bool:
 
 
 def check_hyper(learning_rate, iterations) -> tuple[float, int]:
-    """Gradient-descent settings: a positive finite step and a non-negative whole count (bool is neither)."""
-    if (isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real)
-            or not (0 < float(learning_rate) < np.inf)):
-        raise ValueError(f"learning_rate must be a positive finite number, got {learning_rate!r}")
+    """Gradient-descent settings: a positive step (real_scalar's rule) and a non-negative whole count (not a bool)."""
+    step = real_scalar(learning_rate, "learning_rate")
+    if step <= 0:
+        raise ValueError(f"learning_rate must be positive, got {step}")
     if isinstance(iterations, bool) or not isinstance(iterations, numbers.Integral) or iterations < 0:
         raise ValueError(f"iterations must be a non-negative integer, got {iterations!r}")
-    return float(learning_rate), int(iterations)
+    return step, int(iterations)
 
 
 def check_outputs(dw: np.ndarray, db: float, cost: float, X: np.ndarray) -> None:

@@ -62,5 +62,17 @@ def test_synthetic_problem_is_seeded_and_shaped():
     assert set(np.unique(a.Y)) <= {0.0, 1.0}
     logits = (a.w_true.T @ a.X).ravel() + a.b_true
     assert np.mean((logits > 0) == (a.Y.ravel() == 1)) > 0.7
-    with pytest.raises(ValueError, match="n and m must be >= 1"):
-        impls.make_problem(0, 5)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, 3.0, True, "3", None], ids=repr)
+def test_synthetic_problem_sizes_are_positive_integers(bad):
+    """n and m are whole numbers >= 1, each named when it is not (a bool or a float is no size)."""
+    with pytest.raises(ValueError, match=f"^n must be a positive integer, got {bad!r}$"):
+        impls.make_problem(bad, 5)
+    with pytest.raises(ValueError, match=f"^m must be a positive integer, got {bad!r}$"):
+        impls.make_problem(5, bad)
+
+
+def test_synthetic_problem_takes_numpy_integer_sizes():
+    """NumPy integers count as sizes: the same problem as Python ints give."""
+    np.testing.assert_array_equal(impls.make_problem(np.int64(3), np.uint8(4)).X, impls.make_problem(3, 4).X)

@@ -1,5 +1,8 @@
 """Bad input: a clear ValueError/TypeError naming the argument, before any kernel runs; no mutation."""
 
+from decimal import Decimal
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
@@ -34,8 +37,15 @@ BAD = {
     "w-strings": ((np.array([["a"], ["b"], ["c"]]), B, X, Y), TypeError, "w must hold real numbers"),
     "b-vector": ((W, np.ones(2), X, Y), ValueError, "b must be a scalar"),
     "b-inf": ((W, np.inf, X, Y), ValueError, "b must be finite"),
-    "b-string": ((W, "0.5", X, Y), TypeError, "b must hold real numbers"),
-    "b-none": ((W, None, X, Y), TypeError, "b must hold real numbers"),
+    "b-nan": ((W, np.nan, X, Y), ValueError, "b must be finite, got nan"),
+    "b-string": ((W, "0.5", X, Y), TypeError, "b must be a real number .*, got '0.5'"),
+    "b-none": ((W, None, X, Y), TypeError, "b must be a real number .*, got None"),
+    "b-bool": ((W, True, X, Y), TypeError, "b must be a real number .*not bool.*, got True"),
+    "b-numpy-bool": ((W, np.array([True]), X, Y), TypeError, "b must be a real number"),
+    "b-complex": ((W, 0.5 + 0j, X, Y), TypeError, "b must be a real number"),
+    "b-decimal": ((W, Decimal("0.5"), X, Y), TypeError, "b must be a real number"),
+    "b-huge-int": ((W, 10**400, X, Y), ValueError, "b must be at most 1.798e[+]308 in magnitude to fit float64"),
+    "b-huge-fraction": ((W, Fraction(10**400, 3), X, Y), ValueError, "b must be at most 1.798e[+]308"),
     "Y-wrong-m": ((W, B, X, Y[:, :3]), ValueError, r"Y must have shape \(1, 4\) or \(4,\)"),
     "Y-column": ((W, B, X, Y.T), ValueError, "Y must have shape"),
     "Y-label-above-1": ((W, B, X, with_entry(Y, (0, 1), 2.0)), ValueError, r"labels in \[0, 1\]; Y\[1\]"),
@@ -117,17 +127,94 @@ def test_bad_dtype_and_train_settings():
     """Unknown compute dtypes and nonsensical training settings are refused by name."""
     with pytest.raises(ValueError, match="dtype must be float64 or float32"):
         impls.get("numpy").gradients(W, B, X, Y, dtype="float16")
-    for kwargs, message in [
-        ({"learning_rate": 0.0}, "learning_rate must be a positive"),
-        ({"learning_rate": float("nan")}, "learning_rate must be a positive"),
-        ({"iterations": -1}, "iterations must be a non-negative integer"),
-        ({"iterations": 2.5}, "iterations must be a non-negative integer"),
-        ({"iterations": True}, "iterations must be a non-negative integer"),
-        ({"learning_rate": True}, "learning_rate must be a positive"),
-        ({"implementation": "fortran"}, "unknown implementation 'fortran'"),
+    for kwargs, exc, message in [
+        ({"learning_rate": 0.0}, ValueError, "learning_rate must be positive, got 0.0"),
+        ({"learning_rate": -1}, ValueError, "learning_rate must be positive, got -1.0"),
+        ({"learning_rate": float("nan")}, ValueError, "learning_rate must be finite, got nan"),
+        ({"iterations": -1}, ValueError, "iterations must be a non-negative integer"),
+        ({"iterations": 2.5}, ValueError, "iterations must be a non-negative integer"),
+        ({"iterations": 3.0}, ValueError, "iterations must be a non-negative integer, got 3.0"),
+        ({"iterations": True}, ValueError, "iterations must be a non-negative integer"),
+        ({"learning_rate": True}, TypeError, "learning_rate must be a real number .*not bool.*, got True"),
+        ({"implementation": "fortran"}, ValueError, "unknown implementation 'fortran'"),
+        ({"implementation": 5}, TypeError, "implementation name must be a string, got int 5"),
     ]:
-        with pytest.raises(ValueError, match=message):
+        with pytest.raises(exc, match=message):
             impls.train(W, B, X, Y, **kwargs)
+
+
+ACCEPTED_SCALARS = [0.5, 2, Fraction(1, 2), np.float32(0.5), np.int64(2), np.uint8(3), np.longdouble(0.5),
+                    np.array(0.5), np.array([[0.5]])]
+REFUSED_SCALARS = [True, np.bool_(False), np.array(True), Decimal("0.5"), 0.5 + 0j, np.complex128(0.5), "0.5", None,
+                   np.nan, -np.inf, 10**400, Fraction(10**400), np.ones(2), np.ma.masked_array(0.5)]
+
+
+@pytest.mark.parametrize("value", ACCEPTED_SCALARS, ids=repr)
+def test_b_and_learning_rate_accept_the_same_scalars(value):
+    """Any real scalar but bool, in any NumPy or numbers type, or a one-element array: the same as its float."""
+    problem, as_float = impls.get("numpy").prepare(X, Y), float(np.asarray(value).reshape(()))
+    pairs = [(problem.gradients(W, value), problem.gradients(W, as_float)),
+             (impls.train(W, B, X, Y, learning_rate=value, iterations=2),
+              impls.train(W, B, X, Y, learning_rate=as_float, iterations=2))]
+    for given, expected in pairs:
+        for a, e in zip(given, expected, strict=True):
+            np.testing.assert_array_equal(a, e)
+
+
+def _refusal(call) -> tuple[type, str]:
+    """The exception class and message that ``call`` raises, its argument's name replaced by NAME."""
+    with pytest.raises((TypeError, ValueError)) as info:
+        call()
+    return info.type, str(info.value).replace("learning_rate", "NAME").replace("b ", "NAME ", 1)
+
+
+@pytest.mark.parametrize("value", REFUSED_SCALARS, ids=repr)
+def test_b_and_learning_rate_refuse_the_same_scalars_alike(value):
+    """One scalar rule (_validate.real_scalar): the same exception and message for b and learning_rate."""
+    for_b = _refusal(lambda: impls.train(W, value, X, Y, iterations=1))
+    for_learning_rate = _refusal(lambda: impls.train(W, B, X, Y, learning_rate=value, iterations=1))
+    assert for_b == for_learning_rate and for_b[1].startswith("NAME must be")
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).max <= np.finfo(np.float64).max, reason="long double is float64 here")
+def test_long_double_beyond_float64_is_named_finite_but_out_of_range():
+    """b = 1e400 as a long double is finite: the error says it is beyond float64's range, not "not finite"."""
+    big = np.longdouble("1e400")
+    with pytest.raises(ValueError, match=r"b must be at most 1.798e\+308 in magnitude to fit float64, got a finite"):
+        impls.get("numpy").gradients(W, big, X, Y)
+    with pytest.raises(ValueError, match=r"^X has values beyond the range of float64 \(largest 1.798e\+308\); "
+                                         r"rescale X$"):  # no advice to compute in float64: it already does
+        impls.get("numpy").gradients(W, B, np.full(X.shape, big), Y)
+
+
+NATIVE = {"float64": ["float64", np.float64, np.dtype("float64"), "f8", "double", "d", float, ">f8", "<f8"],
+          "float32": ["float32", np.float32, np.dtype("float32"), "f4", "single", "f", ">f4", "<f4"]}
+
+
+@pytest.mark.parametrize("name", list(NATIVE))
+def test_dtype_spellings_and_byte_orders_compute_alike(impl, name):
+    """Every spelling of a compute dtype, big-endian ones included, gives the default spelling's results."""
+    if name not in impl.dtypes:
+        pytest.skip(f"{impl.name} computes in {', '.join(impl.dtypes)} only")
+    expected = impl.gradients(W, B, X, Y, dtype=name)
+    for dtype in NATIVE[name]:
+        problem = impl.prepare(X, Y, dtype=dtype)
+        assert problem.X.dtype.isnative and problem.X.dtype == np.dtype(name), dtype
+        _assert_same_results(problem.gradients(W, B), expected)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "complex128", "int64", "foo", "i4,(", 5, object, [("a", "f8")]], ids=repr)
+def test_other_compute_dtypes_are_refused_by_name(dtype):
+    """Anything but float64 and float32 (or unreadable as a dtype) is one ValueError naming dtype."""
+    with pytest.raises(ValueError, match="dtype must be float64 or float32"):
+        impls.get("numpy").prepare(X, Y, dtype=dtype)
+
+
+def test_big_endian_arrays_compute_like_native_ones(impl):
+    """X, Y, w and b in big-endian byte order reach every kernel converted: the native inputs' results."""
+    swapped = [a.astype(a.dtype.newbyteorder("S")) for a in (W, np.array(B), X, Y)]
+    assert not any(a.dtype.isnative for a in swapped)
+    _assert_same_results(impl.gradients(*swapped), impl.gradients(W, B, X, Y))
 
 
 def test_inputs_are_never_mutated(impl):
