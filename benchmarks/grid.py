@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 
 import numpy as np
@@ -90,7 +90,8 @@ def facts(prof: Profile | None = None) -> dict:
             schema.GRID_ROUNDS: prof.rounds_per_visit, schema.GRID_SAMPLES: prof.samples,
             schema.GRID_VISIT_BUDGET_S: prof.visit_budget_s,
             schema.GRID_ROUNDS_CALL_S: prof.rounds_call_s,
-            schema.GRID_SCALING_WORKERS: list(SCALING_WORKERS), schema.GRID_SCALING_CHUNK_BYTES: list(SCALING_CHUNK_BYTES)}
+            schema.GRID_SCALING_WORKERS: list(SCALING_WORKERS),
+            schema.GRID_SCALING_CHUNK_BYTES: list(SCALING_CHUNK_BYTES)}
 
 
 def profile_name() -> str:
@@ -314,9 +315,11 @@ def first_call(impl: impls.Implementation, call):
     start_s = time.perf_counter()
     result = call()
     seconds = time.perf_counter() - start_s
-    hits, misses = (after - before for after, before in zip(_numba_cache_counts(impl.name), (hits, misses)))
+    after = _numba_cache_counts(impl.name)
+    hits, misses = after[0] - hits, after[1] - misses
     cache = schema.CACHE_MISS if misses else schema.CACHE_HIT if hits else None
     FIRST_CALLS[impl.name] = {schema.FIRST_SECONDS: seconds, schema.FIRST_CACHE: cache}
+    progress.emit({schema.SUITE_KEY: {schema.FIRST_CALL: FIRST_CALLS}})  # now: the process may die in this case
     return result
 
 
@@ -338,3 +341,79 @@ def checked_problem(case: Case) -> tuple[impls.Problem, np.ndarray, float]:
                                    err_msg=f"{case}: {label} differs from {impls.REFERENCE}")
     settle(max(profile().threads))  # the check ran the reference; a previous case may have run 2 threads
     return problem, w, b
+
+
+# How long a case takes, setup included: the sweep (reports.sweep) derives each case's timeout and the
+# time left from it. Rough on purpose, and on the generous side (a case killed while healthy loses its
+# result); measured on the 2-core VM, quick profile: 0.16 s for a pytest-benchmark case of a fast call.
+CASE_OVERHEAD_S = 0.1  # pytest's and pytest-benchmark's own work in a case, and one check at small sizes
+FIRST_CALL_S = 5.0  # a JIT implementation's first call in a process: ~0.01 s from Numba's on-disk cache, 1-8 s cold
+DATA_NS = 30.0  # grid.data: drawing X and Y, per element of X (25 ns measured)
+
+
+@dataclass
+class Warm:
+    """What earlier cases of one process leave for later ones: JIT implementations called, sizes of data built."""
+
+    called: set[str] = field(default_factory=set)
+    data: list[tuple] = field(default_factory=list)  # grid.data's cache, most recent last
+
+
+def expected_seconds(kind: str, case: Case | Size, warm: Warm, max_time: float, min_rounds: int, calls: int = 1,
+                     prof: Profile | None = None) -> float:
+    """Seconds a case of a benchmark kind (schema.KINDS) is expected to take, its data, checks and first calls included.
+
+    ``case`` is a Size for ROUNDS (one visit), else a Case; ``calls`` gradients make one timed call (train).
+    pytest-benchmark times a call for max_time, at least min_rounds times. Cases estimated in the
+    order they run share ``warm``, so each size's data and each JIT compilation count once.
+    """
+    prof = prof or profile()
+    if kind == schema.ROUNDS:
+        return _visit_seconds(case, warm, prof)
+    if not case.impl.available:
+        return CASE_OVERHEAD_S
+    if kind == schema.SCALING_GENERATED:  # the check, the blockwise reference and the one timed call each generate X
+        generate = DATA_NS * 1e-9 * case.n * case.m / case.workers
+        return CASE_OVERHEAD_S + 3 * (generate + case.impl.estimated_seconds(case.n, case.m))
+    if case.skip_reason(prof, calls=calls):
+        return CASE_OVERHEAD_S
+    call = calls * case.impl.estimated_seconds(case.n, case.m)
+    return _check_seconds(case, warm) + max(max_time, min_rounds * call) + 2 * call  # + calibration and warm-up
+
+
+def _visit_seconds(size: Size, warm: Warm, prof: Profile) -> float:
+    """One visit of test_rounds: each implementation's check, a discarded round, then rounds for the visit budget."""
+    cases = [Case(name, size.n, size.m, size.dtype, size.threads, size.layout) for name in impls.names()]
+    cases = [c for c in cases if not c.skip_reason(prof, budget_s=min(prof.budget_s, prof.rounds_call_s))]
+    round_s = prof.samples * sum(2 * c.impl.estimated_seconds(size.n, size.m) for c in cases)  # a warm-up call each
+    checks = sum(_check_seconds(c, warm) for c in cases)
+    return CASE_OVERHEAD_S + checks + round_s + max(prof.visit_budget_s, prof.least_rounds * round_s)
+
+
+def _check_seconds(case: Case, warm: Warm) -> float:
+    """checked_problem: the size's data unless cached, prepare's copy, the first call (compiling once), the check."""
+    reference = impls.get(impls.REFERENCE).estimated_seconds(case.n, case.m)  # about one pass over X
+    seconds = CASE_OVERHEAD_S + 2 * reference + case.impl.estimated_seconds(case.n, case.m)
+    key = (case.n, case.m, case.dtype, case.layout)
+    if key not in warm.data:
+        seconds += DATA_NS * 1e-9 * case.n * case.m
+    warm.data = [*(k for k in warm.data if k != key), key][-data.cache_info().maxsize:]
+    if case.impl.jit and case.implementation not in warm.called:
+        warm.called.add(case.implementation)
+        seconds += FIRST_CALL_S
+    return seconds
+
+
+# Counts (benchmarks/counting.py, `python -m reports run --counts`): the core implementations at sizes from
+# one where fixed costs show to one where X (80 MB) is 9.5x the simulated 8 MiB last-level cache, so its
+# misses count reads of X. Under callgrind a call runs 50-100x slower than natively, so an implementation
+# is counted at a size only where its estimated native call stays under COUNT_CALL_S.
+COUNT_IMPLEMENTATIONS = ("double_loop", "single_loop", "numpy", "numba", "numba_parallel")
+COUNT_SIZES = ((10, 10**3), (100, 10**4), (100, 10**5))
+COUNT_CALL_S = 0.05
+
+
+def count_cases() -> list[Case]:
+    """The cases counted: every core implementation at each count size it can afford, one thread, float64."""
+    return [case for n, m in COUNT_SIZES for name in COUNT_IMPLEMENTATIONS
+            if (case := Case(name, n, m)).impl.available and case.impl.estimated_seconds(n, m) <= COUNT_CALL_S]

@@ -10,11 +10,15 @@ dies later. Events, in order for one case::
     {"benchmark": entry}                          the case's pytest-benchmark entry, as its JSON holds it
     {"done": id, "outcome": passed|failed|skipped}
 
-Before the first case: {"total": number of cases}. The plugin also leaves out the cases named in
-the JSON list at $LOGREG_SWEEP_DESELECT (a restarted sweep skips what already finished), and
-writes the run's JSON even when no case produced a timing (pytest-benchmark writes none then), so
-machine_info and the run record survive a sweep whose last case crashed. It never changes what
-pytest runs or times otherwise.
+At the session's start: {"machine_info": …} as pytest-benchmark's JSON will hold it; before the first
+case: {"total": number of cases, "expected_seconds": {id: seconds}}, each case's expected length from
+the suite's pytest_sweep_expected_seconds hook (see Hooks; {} where no conftest implements it). A
+suite may send pieces of its run record as {"logreg": {field: value}} whenever it measures them,
+so that a process killed before writing its JSON loses none of them. The plugin also leaves out the
+cases named in the JSON list at $LOGREG_SWEEP_DESELECT (a restarted sweep skips what already
+finished), and writes the run's JSON even when no case produced a timing (pytest-benchmark writes
+none then), so machine_info and the run record survive a sweep whose last case crashed. It never
+changes what pytest runs or times otherwise.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import os
 
 import pytest
 
-from reports.schema import PROGRESS_ENV
+from reports.schema import EXPECTED_SECONDS, PROGRESS_ENV
 
 DESELECT_ENV = "LOGREG_SWEEP_DESELECT"
 _OUTCOME_RANK = {"passed": 0, "skipped": 1, "failed": 2}  # a case's outcome is its worst phase's
@@ -42,8 +46,28 @@ def emit(event: dict) -> None:
             f.write(safe_dumps(event) + "\n")
 
 
+class Hooks:
+    """The hook a benchmark suite implements in its conftest.py (with optionalhook=True: the plugin may be absent)."""
+
+    @pytest.hookspec(firstresult=True)
+    def pytest_sweep_expected_seconds(self, items):
+        """{node id: seconds} each case is expected to take, setup included, for ``items`` run in that order."""
+
+
+def pytest_addhooks(pluginmanager):
+    pluginmanager.add_hookspecs(Hooks)
+
+
 def pytest_configure(config):
     _state.update(config=config, emitted=0, outcome={})
+
+
+@pytest.hookimpl(trylast=True)  # after the suite's own session start, which may measure what machine_info reports
+def pytest_sessionstart(session):
+    """The machine's identity now, not only in the JSON written at the end (which a killed process never writes)."""
+    bs = getattr(session.config, "_benchmarksession", None)
+    if os.environ.get(PROGRESS_ENV) and bs is not None and not bs.disabled:
+        emit({"machine_info": bs.get_machine_info()})
 
 
 def pytest_collection_modifyitems(config, items):
@@ -60,7 +84,8 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_collection_finish(session):
-    emit({"total": len(session.items)})
+    expected = session.config.hook.pytest_sweep_expected_seconds(items=session.items) or {}
+    emit({"total": len(session.items), EXPECTED_SECONDS: expected})
 
 
 def pytest_runtest_logstart(nodeid, location):

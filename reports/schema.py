@@ -113,6 +113,9 @@ SUMMARY_CASE_FIELDS = (*CASE_FIELDS, MEDIAN_SECONDS, SPEEDUP, TIMES_LIMIT, ROUND
 
 # --- progress events: one JSON object per line in the file named by PROGRESS_ENV ---------------------
 PROGRESS_ENV = "LOGREG_PROGRESS_FILE"
+# The "total" event's {case id: seconds}: what each case is expected to take, setup included (the sweep
+# derives each case's timeout and the time left from it; benchmarks.grid.expected_seconds computes it).
+EXPECTED_SECONDS = "expected_seconds"
 
 # --- sub-keys written by the benchmarks (h5), read by the report --------------------------------------
 # GRID (the run record's grid facts): what the report states about the grid instead of retyping it.
@@ -140,3 +143,16 @@ ROUND_EXCLUDED = "excluded"
 # Progress event emitted before an implementation's first (compiling) call.
 COMPILING = "compiling"
 REASON = "reason"  # SKIPPED entries: why the case did not run
+
+# --- counts: instructions and simulated memory traffic per call, under valgrind's callgrind -------------
+# One entry of kind COUNTS per run (benchmarks/test_counts.py), its extra_info holding COUNTED (one item
+# per counted case: SIZE_FIELDS, IMPLEMENTATION, BYTES_X, and COUNTS or REASON) and COUNTING, the
+# conditions two counts must share to be compared; the run record holds COUNTING too.
+COUNTS = "counts"  # the benchmark kind, and each counted case's {COUNT_FIELDS} (per call)
+COUNTS_ENV = "LOGREG_COUNTS"  # "1": the sweep counts (python -m reports run --counts); else the test skips
+COUNTED = "counted"
+COUNTING = "counting"  # {valgrind, ll_bytes, line_bytes, cache_args, cpu, threads, calls, versions}
+INSTRUCTIONS, ESTIMATED_CYCLES, MEMORY_BYTES = "instructions", "estimated_cycles", "memory_bytes"
+X_READS, INSTRUCTIONS_PER_ELEMENT = "x_reads", "instructions_per_element"  # x_reads: null where X is small
+COUNT_FIELDS = (INSTRUCTIONS, ESTIMATED_CYCLES, MEMORY_BYTES, X_READS, INSTRUCTIONS_PER_ELEMENT)
+COUNTING_FIELDS = ("valgrind", "ll_bytes", "line_bytes", "cache_args", "cpu", "threads", "calls", "versions")

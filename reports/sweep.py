@@ -4,23 +4,29 @@ pytest-benchmark writes its JSON only when pytest ends in order, so a segfault, 
 kernel's out-of-memory killer in one case would lose every case before it. Here the child's plugin
 (reports.progress) sends each finished case's pytest-benchmark entry as an event the moment the
 case ends; this parent keeps them, kills the child's process group when a case runs past its
-timeout, records a case that killed the child with its cause (signal, timeout, memory), and starts
-pytest again without the cases already finished. At the end it assembles one standard
-pytest-benchmark JSON (the entries of a child that ended in order come from its own JSON; those
-of a child that died, from its events) with the run record under output_json["logreg"]: FAILED
-cases with their cause, and INTERRUPTED when SIGINT or SIGTERM stopped the sweep.
+timeout (from the case's expected length, which the child sends: see case_timeout), records a case
+that killed the child with its cause (signal, timeout, memory), and starts pytest again without the
+cases already finished. At the end it assembles one standard pytest-benchmark JSON (the entries,
+machine_info and run record of a child that ended in order come from its own JSON; those of a child
+that died, from its events) with the run record under output_json["logreg"]: FAILED cases with
+their cause, and INTERRUPTED when SIGINT or SIGTERM stopped the sweep.
 
 The child runs in its own process group (a Ctrl-C in the terminal reaches only this parent, which
-then stops the whole group, Dask workers included), so nothing outlives the sweep.
+then stops the whole group, Dask workers included), so nothing outlives the sweep. SIGHUP (the
+terminal closed) stops the sweep as SIGTERM does; should this parent die without stopping the
+child (SIGKILL, a crash), the child kills its own group (see _die_with_parent), and a later
+`recover` assembles what the children left in the work folder.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,16 +39,25 @@ from reports.schema import (
     CAUSE_MEMORY,
     CAUSE_STOPPED,
     CAUSE_TIMEOUT,
+    EXPECTED_SECONDS,
     FAILED,
     INTERRUPTED,
     PROGRESS_ENV,
     SUITE_KEY,
 )
 
-CASE_TIMEOUT_S = 900.0  # the full profile's slowest case (data generated on Dask workers) takes ~1 min
+# A case's timeout: TIMEOUT_FACTOR times its expected seconds (sent by the child, see reports.progress),
+# at least TIMEOUT_FLOOR_S, so a slow shared machine or a cold JIT cache never kills a healthy case and a
+# hung short case costs about a minute. --case-timeout (CASE_TIMEOUT_S when set) replaces it for every case.
+CASE_TIMEOUT_S: float | None = None
+TIMEOUT_FACTOR = 5.0
+TIMEOUT_FLOOR_S = 60.0
+UNKNOWN_TIMEOUT_S = 900.0  # a case without an estimate (not one of benchmarks/); the slowest known takes ~1 min
 GRACE_S = 5.0  # after SIGINT, the child may finish writing its JSON for this long before it is killed
 SLOW_S = 10.0  # a case running longer than this is named as such on the progress line
 POLL_S = 0.2
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # each stops the sweep in order
+LIFELINE_ENV = "LOGREG_SWEEP_LIFELINE"  # the child's end of a pipe whose other end only this parent holds
 
 
 @dataclass
@@ -83,7 +98,10 @@ class State:
     current: str | None = None
     started: float = 0.0
     compiling: str | None = None
-    signum: int | None = None  # SIGINT or SIGTERM, once one arrived
+    signum: int | None = None  # one of STOP_SIGNALS, once one arrived
+    expected: dict[str, float] = field(default_factory=dict)  # case -> expected seconds, from the children
+    # machine_info and run record pieces the children sent as events: the JSON of a child killed before writing one
+    sent: dict = field(default_factory=lambda: {"machine_info": {}, SUITE_KEY: {}})
 
     def fail(self, case: str, cause: str, message: str) -> None:
         self.failures.append({"case": case, "cause": cause, "message": message})
@@ -92,8 +110,13 @@ class State:
 
     def apply(self, event: dict, entries: list[dict]) -> None:
         """Fold one event into the state; a benchmark entry goes to entries."""
-        if "total" in event and self.total is None:
-            self.total = event["total"]
+        if "total" in event:
+            self.total = event["total"] if self.total is None else self.total
+            self.expected.update(event.get(EXPECTED_SECONDS) or {})
+        elif "machine_info" in event:
+            self.sent["machine_info"] = event["machine_info"]
+        elif SUITE_KEY in event:
+            self.sent[SUITE_KEY].update(event[SUITE_KEY])
         elif "start" in event:
             self.current, self.started, self.compiling = event["start"], time.monotonic(), None
         elif "compiling" in event:
@@ -109,20 +132,44 @@ class State:
                 self.settled.add(event["done"])
             self.current = None
 
+    def timeout_s(self, case: str, override: float | None) -> float:
+        """A case's timeout: override, else case_timeout of its expected seconds."""
+        return override or case_timeout(self.expected.get(case))
 
-def run(work: Path, pytest_args: list[str], env: dict, log: Path, case_timeout_s: float = CASE_TIMEOUT_S, *,
+    def left_s(self) -> float | None:
+        """Expected seconds until every case is done: the cases to come, the rest of this one (None: no estimates)."""
+        if not self.expected:
+            return None
+        running = time.monotonic() - self.started if self.current else 0.0
+        return sum(s for case, s in self.expected.items() if case not in self.done) - \
+            min(running, self.expected.get(self.current, 0.0))
+
+
+def case_timeout(expected_s: float | None) -> float:
+    """Seconds a case may run: TIMEOUT_FACTOR × its expected seconds, at least TIMEOUT_FLOOR_S (whole seconds)."""
+    if expected_s is None:
+        return UNKNOWN_TIMEOUT_S
+    return float(math.ceil(max(TIMEOUT_FLOOR_S, TIMEOUT_FACTOR * expected_s)))
+
+
+def run(work: Path, pytest_args: list[str], env: dict, log: Path, case_timeout_s: float | None = CASE_TIMEOUT_S, *,
         cwd: Path | None = None) -> Sweep:
     """Run pytest_args (after `python -m pytest`, in cwd) until every case finished, failed, or the sweep is stopped.
 
-    work: a folder for the children's events and JSON. SIGINT and SIGTERM stop the sweep; what
-    finished is kept and Sweep.signum says which signal came.
+    work: a folder for the children's events and JSON. STOP_SIGNALS stop the sweep (one that the
+    caller ignores stays ignored, as nohup ignores SIGHUP); what finished is kept and Sweep.signum
+    says which signal came.
     """
+    work = Path(work).absolute()  # the children run in cwd: a relative path would name a folder there
     state, parts, entries = State(), [], []
 
     def on_signal(signum, frame):
+        if signum == signal.SIGHUP:
+            quiet_lost_terminal()
         state.signum = state.signum or signum
 
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {s: signal.signal(s, on_signal) for s in STOP_SIGNALS if signal.getsignal(s) != signal.SIG_IGN}
+    lifeline = os.pipe()  # see _die_with_parent
     try:
         with _progress_bar() as bar, open(log, "w", encoding="utf-8") as log_file:
             attempt = 0
@@ -131,27 +178,100 @@ def run(work: Path, pytest_args: list[str], env: dict, log: Path, case_timeout_s
                 deselect = work / f"deselect-{attempt}.json"
                 deselect.write_text(json.dumps(sorted(state.settled)), encoding="utf-8")
                 command = [sys.executable, "-m", "pytest", *pytest_args, f"--benchmark-json={part}",
-                           "-p", "reports.progress"]
-                child_env = {**env, PROGRESS_ENV: str(events.path), DESELECT_ENV: str(deselect)}
+                           "-p", "reports.progress", "-p", "reports.sweep"]
+                child_env = {**env, PROGRESS_ENV: str(events.path), DESELECT_ENV: str(deselect),
+                             LIFELINE_ENV: str(lifeline[0])}
                 child = subprocess.Popen(command, cwd=cwd, env=child_env, stdout=log_file, stderr=subprocess.STDOUT,
-                                         start_new_session=True)  # its own process group: see the docstring
+                                         start_new_session=True,  # its own process group: see the docstring
+                                         pass_fds=lifeline[:1])
                 ended, child_entries = _supervise(child, events, state, bar, case_timeout_s)
-                parts.append(json.loads(part.read_text(encoding="utf-8")) if part.exists() else None)
+                parts.append(_read_part(part))
                 entries.extend(parts[-1]["benchmarks"] if parts[-1] else child_entries)
                 if ended:
                     break
                 attempt += 1
     finally:
+        for fd in lifeline:
+            os.close(fd)
         for s, handler in previous.items():
             signal.signal(s, handler)
+    return _finish(parts, entries, state, state.signum is not None)
+
+
+def recover(work: Path) -> dict:
+    """The assembled JSON of a sweep whose parent died (SIGKILL, a full disk), from what its children left in work."""
+    state, parts, entries, running = State(), [], [], None
+    attempts = sorted(int(p.stem.removeprefix("events-")) for p in work.glob("events-*.jsonl"))
+    for attempt in attempts:
+        child_entries = []
+        for event in Events(work / f"events-{attempt}.jsonl").read():
+            state.apply(event, child_entries)
+        running, state.current = state.current, None  # why it ended, the parent alone knew
+        if running and attempt == attempts[-1]:
+            state.fail(running, CAUSE_STOPPED, "the sweep's own process died during the case")
+        elif running:
+            state.fail(running, CAUSE_CRASH, "the pytest process died during the case (cause not recorded)")
+        parts.append(_read_part(work / f"part-{attempt}.json"))
+        entries.extend(parts[-1]["benchmarks"] if parts[-1] else child_entries)
+    complete = state.total is not None and not running and len(state.done) >= state.total
+    return _finish(parts, entries, state, not complete).output
+
+
+def _finish(parts: list[dict | None], entries: list[dict], state: State, interrupted: bool) -> Sweep:
+    """The sweep's result from the children's JSON and entries and the parent's state."""
     # A case that failed or was stopped keeps no timing (its rounds may be partial).
     failed = {f["case"] for f in state.failures}
     kept = [e for e in entries if e.get("fullname") not in failed]
-    return Sweep(assemble(parts, kept, state.failures, state.signum is not None), state.failures, state.signum)
+    return Sweep(assemble([state.sent, *parts], kept, state.failures, interrupted), state.failures, state.signum)
 
 
-def _supervise(child: subprocess.Popen, events: Events, state: State, bar, timeout_s: float) -> tuple[bool, list]:
-    """One child from start to exit; returns (whether the sweep is over, entries read from its events)."""
+def _read_part(path: Path) -> dict | None:
+    """A child's own JSON; None when it wrote none or only part of one (a full disk): its events have the entries."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def pytest_configure(config):
+    """In the sweep's child (loaded with `-p reports.sweep`): die, with all it started, when the parent dies."""
+    fd = os.environ.pop(LIFELINE_ENV, None)  # popped: the child's own children are no sweep children
+    if fd is not None:
+        threading.Thread(target=_die_with_parent, args=(int(fd),), name="sweep-lifeline", daemon=True).start()
+
+
+def _die_with_parent(fd: int) -> None:
+    """Kill this process group (pytest, Dask workers, any subprocess) once the parent is gone, whatever killed it.
+
+    The parent holds the pipe's only write end and never writes: read() blocks, costing nothing while
+    cases are timed, until the kernel closes that end as the parent dies. Not PR_SET_PDEATHSIG:
+    Linux-only, it fires when the forking *thread* ends, needs a preexec_fn (unsafe beside the
+    progress bar's thread), and SIGKILL as the death signal would end pytest alone, leaving its
+    children running. Nor polling getppid(): a wake-up per poll while cases are timed. The kill
+    needs the GIL, so a kernel that holds it delays the kill until its call returns.
+    """
+    while os.read(fd, 1):
+        pass
+    os.killpg(0, signal.SIGKILL)
+
+
+def quiet_lost_terminal() -> None:
+    """Point stdout and stderr at /dev/null where they are a terminal that hung up (each write fails there: EIO)."""
+    for fd in (1, 2):
+        try:
+            os.write(fd, b"")  # zero bytes: nothing shows on a live terminal, pipe or file
+        except OSError:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, fd)
+            os.close(null)
+
+
+def _supervise(child: subprocess.Popen, events: Events, state: State, bar,
+               timeout_s: float | None) -> tuple[bool, list]:
+    """One child from start to exit; returns (whether the sweep is over, entries read from its events).
+
+    timeout_s: every case's timeout; None: each case's own (State.timeout_s).
+    """
     entries, killed_for = [], None
     try:
         while (rc := _exit_status(child)) is None:
@@ -160,17 +280,18 @@ def _supervise(child: subprocess.Popen, events: Events, state: State, bar, timeo
             if state.signum is not None:
                 rc = _stop(child)
                 break
-            if state.current and killed_for is None and time.monotonic() - state.started > timeout_s:
+            if state.current and killed_for is None and \
+                    time.monotonic() - state.started > state.timeout_s(state.current, timeout_s):
                 killed_for = state.current
                 _kill_group(child)
-            _show(bar, state)
+            _show(bar, state, timeout_s)
             time.sleep(POLL_S)
     finally:
         _kill_group(child)  # whatever the child started and left behind (Dask workers, say)
         child.wait()
     for event in events.read():
         state.apply(event, entries)
-    _show(bar, state)
+    _show(bar, state, timeout_s)
     if state.current is None:
         return True, entries  # pytest ended between cases: in order, or failing outside any case
     case, state.current = state.current, None
@@ -178,10 +299,17 @@ def _supervise(child: subprocess.Popen, events: Events, state: State, bar, timeo
         state.fail(case, CAUSE_STOPPED, f"stopped by {signal.Signals(state.signum).name}")
         return True, entries
     if killed_for == case:
-        state.fail(case, CAUSE_TIMEOUT, f"ran past the per-case timeout of {timeout_s:g} s and was killed")
+        state.fail(case, CAUSE_TIMEOUT, _timed_out(state, case, timeout_s))
     else:
         state.fail(case, *_death_cause(rc))
     return False, entries
+
+
+def _timed_out(state: State, case: str, override: float | None) -> str:
+    """Why a case was killed: its timeout, and the estimate a derived one came from."""
+    message = f"ran past the per-case timeout of {state.timeout_s(case, override):g} s and was killed"
+    expected = state.expected.get(case)
+    return message if override or expected is None else f"{message} (expected to take {expected:.2g} s)"
 
 
 def _death_cause(rc: int) -> tuple[str, str]:
@@ -224,28 +352,35 @@ def _stop(child: subprocess.Popen) -> int | None:
 def assemble(parts: list[dict | None], entries: list[dict], failures: list[dict], interrupted: bool) -> dict:
     """One pytest-benchmark JSON from the children's: their entries, one machine_info, the merged run record."""
     written = [p for p in parts if p]
-    first = written[0] if written else {}
+    # Each from the first part that has it: what the children sent as events (State.sent) has no commit_info.
+    first = {key: next((p[key] for p in written if p.get(key)), None) for key in ("machine_info", "commit_info")}
     record: dict = {}
     for part in written:
         _merge(record, part.get(SUITE_KEY) or {})
     record.update({FAILED: failures, INTERRUPTED: interrupted})
-    return {"machine_info": first.get("machine_info", {}), "commit_info": first.get("commit_info", {}),
+    return {"machine_info": first["machine_info"] or {}, "commit_info": first["commit_info"] or {},
             "benchmarks": entries, "datetime": datetime.now(UTC).isoformat(),
-            "version": first.get("version") or _pytest_benchmark_version(), SUITE_KEY: record}
+            "version": next((p["version"] for p in written if p.get("version")), None) or _pytest_benchmark_version(),
+            SUITE_KEY: record}
 
 
 def write_json(output: dict, path: Path) -> None:
-    """The assembled JSON, written as pytest-benchmark writes its own."""
+    """The assembled JSON, written as pytest-benchmark writes its own: whole, or not at all (a full disk)."""
     from pytest_benchmark.utils import safe_dumps
 
-    path.write_text(safe_dumps(output, ensure_ascii=True, indent=4), encoding="utf-8")
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        partial.write_text(safe_dumps(output, ensure_ascii=True, indent=4), encoding="utf-8")
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _merge(into: dict, more: dict) -> None:
     """Run records of several children: lists joined without repeats, dicts merged, other values: the last."""
     for key, value in more.items():
         if isinstance(value, list) and isinstance(into.get(key), list):
-            into[key] += [v for v in value if v not in into[key]]
+            into[key] = into[key] + [v for v in value if v not in into[key]]  # a new list: parts stay as they were
         elif isinstance(value, dict) and isinstance(into.get(key), dict):
             into[key] = {**into[key], **value}
         else:
@@ -261,19 +396,44 @@ def _pytest_benchmark_version() -> str:
 def _progress_bar():
     from tqdm import tqdm
 
-    return tqdm(desc="benchmark cases", unit="case", file=sys.stderr, mininterval=0.5, dynamic_ncols=True)
+    # Without tqdm's time left: a rate over cases of very different lengths swings from minutes to hours.
+    return tqdm(desc="benchmark cases", unit="case", file=sys.stderr, mininterval=0.5, dynamic_ncols=True,
+                bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}{postfix}]")
 
 
-def _show(bar, state: State) -> None:
-    """Cases done / total, failures, and the current case (named when slow, with what compiles)."""
+def _show(bar, state: State, timeout_s: float | None) -> None:
+    """Cases done / total, time left by the estimates, failures, the current case (when slow: time to its timeout)."""
+    left = state.left_s()
+    if bar.total is None and state.total is not None and left is not None:  # the first child has collected
+        expected = _duration(sum(state.expected.values()))
+        bar.write(f"{state.total} cases, expected to take about {expected} (the sum of each case's estimate)",
+                  file=bar.fp)
     bar.total = state.total
-    running = "" if state.total is not None else "starting pytest"
+    shown = [f"failed={len(state.failures)}"]
+    if left is not None:
+        shown.append(f"about {_duration(left)} left")
+    if state.total is None:
+        shown.append("starting pytest")
     if state.current:
-        seconds = time.monotonic() - state.started
-        running = state.current.rsplit("::", 1)[-1]
-        if state.compiling:
-            running += f" (compiling {state.compiling}, {seconds:.0f} s)"
-        elif seconds > SLOW_S:
-            running += f" (running {seconds:.0f} s)"
-    bar.set_postfix_str(f"failed={len(state.failures)} {running}".strip(), refresh=False)
+        shown.append(_running(state, timeout_s))
+    bar.set_postfix_str(", ".join(shown), refresh=False)
     bar.update(len(state.done) - bar.n)
+
+
+def _running(state: State, timeout_s: float | None) -> str:
+    """The current case's name; when slow, how long it has run and how long until its timeout kills it."""
+    seconds = time.monotonic() - state.started
+    shown = state.current.rsplit("::", 1)[-1]
+    if state.compiling:
+        return f"{shown} (compiling {state.compiling}, {seconds:.0f} s)"
+    if seconds > SLOW_S:
+        left = max(state.timeout_s(state.current, timeout_s) - seconds, 0.0)
+        return f"{shown} (running {seconds:.0f} s, killed in {left:.0f} s)"
+    return shown
+
+
+def _duration(seconds: float) -> str:
+    """A length for people: 40 s, 2.5 min, 1.2 h."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.1f} min" if seconds < 90 * 60 else f"{seconds / 3600:.1f} h"

@@ -1,6 +1,7 @@
 """The benchmark grid: it covers every implementation, profiles are chosen one way, skips say why."""
 
 import itertools
+import json
 
 import numpy as np
 import pytest
@@ -107,7 +108,7 @@ def test_checked_problem_refuses_a_wrong_result(monkeypatch):
 
 
 def test_first_call_of_a_jit_implementation_is_recorded_once(monkeypatch, tmp_path):
-    """The first call's seconds and Numba cache use are kept, after a progress event naming it; later calls are not."""
+    """The first call's seconds and Numba cache use are kept and sent, after an event naming it; later calls are not."""
     from reports import progress
 
     events = tmp_path / "events.jsonl"
@@ -120,7 +121,8 @@ def test_first_call_of_a_jit_implementation_is_recorded_once(monkeypatch, tmp_pa
     assert len(calls) == 3 and set(grid.FIRST_CALLS) == {"numba"}
     record = grid.FIRST_CALLS["numba"]
     assert record[schema.FIRST_SECONDS] >= 0 and record[schema.FIRST_CACHE] is None  # the lambda compiled nothing
-    assert events.read_text().splitlines() == ['{"' + schema.COMPILING + '": "numba"}']
+    sent = [json.loads(line) for line in events.read_text().splitlines()]
+    assert sent == [{schema.COMPILING: "numba"}, {schema.SUITE_KEY: {schema.FIRST_CALL: {"numba": record}}}]
 
 
 def test_numba_cache_use_is_read_from_the_modules_dispatchers():
@@ -210,3 +212,11 @@ def test_recorded_library_versions_come_from_the_declared_extras():
     assert {"numpy", "numba", "torch", "jax", "cupy-cuda12x", "dask", "distributed"} <= set(names)
     assert "pytest" not in names and "matplotlib" not in names  # tools, not what the implementations run on
     assert set(environment.versions()) - {"python"} <= set(names)
+
+
+def test_a_cases_estimate_counts_its_data_and_a_jit_compilation_once_per_process():
+    """Estimated in order, the second case of a size and implementation pays neither the data nor the compilation."""
+    warm, case = grid.Warm(), grid.Case("numba", 100, 10_000)
+    first, again = (grid.expected_seconds(schema.GRADIENTS, case, warm, 0.1, 5) for _ in range(2))
+    assert first - again == pytest.approx(grid.FIRST_CALL_S + grid.DATA_NS * 1e-9 * case.n * case.m)
+    assert again >= 0.1  # pytest-benchmark's --benchmark-max-time at least

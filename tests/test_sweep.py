@@ -30,13 +30,14 @@ PYTEST_JSON = DATA / "pytest-benchmark.json"
 FAULTY_ID = "tests/data/faulty_benchmarks.py::"
 
 
-def sweep_faulty(tmp_path: Path, keyword: str, case_timeout_s: float = sweep.CASE_TIMEOUT_S) -> sweep.Sweep:
-    """reports.sweep over the chosen cases of faulty_benchmarks.py, with short timing budgets."""
+def sweep_faulty(tmp_path: Path, keyword: str, case_timeout_s: float | None = sweep.CASE_TIMEOUT_S,
+                 extra: tuple[str, ...] = ()) -> sweep.Sweep:
+    """reports.sweep over the chosen cases of faulty_benchmarks.py, short timing budgets, extra pytest args."""
     work = tmp_path / "work"
     work.mkdir()
     # --noconftest: tests/conftest.py imports every implementation (torch, JAX: seconds per child).
     args = [str(FAULTY), "--noconftest", "--benchmark-only", "-p", "no:cacheprovider", "-q", "-k", keyword,
-            "--benchmark-max-time=0.01", "--benchmark-min-rounds=2"]
+            "--benchmark-max-time=0.01", "--benchmark-min-rounds=2", *extra]
     return sweep.run(work, args, dict(os.environ), tmp_path / "pytest.log", case_timeout_s, cwd=ROOT)
 
 
@@ -58,7 +59,8 @@ def test_cases_that_kill_the_process_are_recorded_and_the_rest_kept(tmp_path):
     assert found["test_raises"][0] == CAUSE_ERROR and "ZeroDivisionError" in found["test_raises"][1]
     assert found["test_segfault"] == (CAUSE_CRASH, "the pytest process died of SIGSEGV (Segmentation fault)")
     assert found["test_exits"] == (CAUSE_CRASH, "the pytest process exited with code 3 in the middle of the case")
-    assert found["test_killed"] == (CAUSE_MEMORY, "the pytest process was killed by SIGKILL (most likely out of memory)")
+    assert found["test_killed"] == (CAUSE_MEMORY,
+                                    "the pytest process was killed by SIGKILL (most likely out of memory)")
     record = result.output[SUITE_KEY]
     assert record[FAILED] == result.failures and record[INTERRUPTED] is False and result.signum is None
     # The last child ended in order: its machine_info is in the assembled file.
@@ -75,7 +77,7 @@ def test_a_hanging_case_is_killed_at_the_timeout_and_the_sweep_goes_on(tmp_path)
 
 
 def test_assembled_json_is_read_by_pytest_benchmark(tmp_path):
-    """One standard pytest-benchmark file, machine_info included although the last case crashed; its `compare` reads it."""
+    """One standard pytest-benchmark file, machine_info included though the last case crashed; `compare` reads it."""
     result = sweep_faulty(tmp_path, "first or segfault")
     path = tmp_path / "assembled.json"
     sweep.write_json(result.output, path)
@@ -217,3 +219,91 @@ def test_a_failed_draw_leaves_no_run_folder(tmp_path, monkeypatch, capsys):
     out = tmp_path / "runs"
     assert cli.main(["draw", str(PYTEST_JSON), "--out", str(out)]) == 1
     assert list(out.iterdir()) == [] and capsys.readouterr().err.strip() == "error: drawing failed"
+
+
+def test_a_relative_work_folder_works_whatever_the_childs_folder(tmp_path, monkeypatch):
+    """The child runs in the clone; events and JSON named relative to the caller's folder still reach the parent."""
+    monkeypatch.chdir(tmp_path)
+    Path("work").mkdir()
+    args = [str(FAULTY), "--noconftest", "--benchmark-only", "-p", "no:cacheprovider", "-q", "-k", "first",
+            "--benchmark-max-time=0.01"]
+    result = sweep.run(Path("work"), args, dict(os.environ), Path("pytest.log"), cwd=ROOT)
+    assert timed(result) == ["test_first"] and result.failures == []
+
+
+DRIVER = """
+import json, os, signal, sys
+from pathlib import Path
+from reports import sweep
+
+if sys.argv[1] == "nohup":  # as `nohup` starts a command
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+work = Path(sys.argv[2])
+result = sweep.run(work, sys.argv[3:], dict(os.environ), work / "pytest.log")
+print(json.dumps({"signum": result.signum, "timed": [e["name"] for e in result.output["benchmarks"]],
+                  "failures": result.failures}))
+"""
+
+GRANDCHILD = """
+import subprocess, sys, time
+
+def test_spawns_and_hangs(benchmark):
+    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)", __file__])
+    time.sleep(3600)
+"""
+
+
+def start_driver(tmp_path: Path, mode: str, *pytest_args: str) -> subprocess.Popen:
+    """A process running sweep.run over pytest_args (mode "nohup": ignoring SIGHUP), printing what it returned."""
+    work = tmp_path / "work"
+    work.mkdir()
+    args = ["--noconftest", "--benchmark-only", "-p", "no:cacheprovider", "-q", "--benchmark-max-time=0.01",
+            *pytest_args]
+    return subprocess.Popen([sys.executable, "-c", DRIVER, mode, str(work), *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+
+def wait_for(tmp_path: Path, text: str, driver: subprocess.Popen) -> None:
+    """Until the child's events hold text (the driver must still run)."""
+    deadline = time.monotonic() + 120
+    while not any(text in p.read_text() for p in (tmp_path / "work").glob("events-*.jsonl")):
+        assert driver.poll() is None and time.monotonic() < deadline, f"never saw {text}"
+        time.sleep(0.1)
+
+
+def test_a_killed_sweep_takes_its_child_and_grandchildren_with_it(tmp_path):
+    """SIGKILL of the sweep's process mid-case: within seconds, neither pytest nor a process it started is left."""
+    bench = tmp_path / "spawning_benchmarks.py"
+    bench.write_text(GRANDCHILD)
+    driver = start_driver(tmp_path, "", str(bench))
+    try:
+        wait_for(tmp_path, "test_spawns_and_hangs", driver)
+        deadline = time.monotonic() + 30
+        while not any(c.startswith(sys.executable + " -c import time") for c in own_processes(str(bench))):
+            assert time.monotonic() < deadline, "the grandchild never started"
+            time.sleep(0.1)
+        driver.kill()
+        driver.communicate()
+        deadline = time.monotonic() + 10
+        while own_processes(str(tmp_path)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert own_processes(str(tmp_path)) == []
+    finally:
+        if driver.returncode is None:
+            driver.kill()
+            driver.communicate()
+
+
+@pytest.mark.parametrize("mode", ["", "nohup"])
+def test_sighup_stops_the_sweep_like_sigterm_unless_ignored(tmp_path, mode):
+    """SIGHUP (the terminal closed) mid-case: the sweep stops, keeping what finished; under nohup it runs on."""
+    driver = start_driver(tmp_path, mode, str(FAULTY), "-k", "first or compiles")
+    wait_for(tmp_path, '"compiling"', driver)
+    driver.send_signal(signal.SIGHUP)
+    stdout, _ = driver.communicate(timeout=60)
+    result = json.loads(stdout)
+    if mode == "nohup":
+        assert result == {"signum": None, "timed": ["test_first", "test_compiles"], "failures": []}
+    else:
+        assert result == {"signum": signal.SIGHUP, "timed": ["test_first"], "failures": [
+            {"case": FAULTY_ID + "test_compiles", "cause": CAUSE_STOPPED, "message": "stopped by SIGHUP"}]}
