@@ -15,6 +15,7 @@ import ast
 import itertools
 import json
 import math
+import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,7 @@ MAX_NAME = 120  # longest name (implementation, dtype, layout, …) accepted: la
 MAX_TEXT = 2000  # longer reasons and messages are cut to this: they are shown, never parsed
 MAX_SIZE = 10**12  # n, m, threads, bytes above this are not a measurement this suite could make
 MAX_ROUNDS = 10**6  # values per rounds entry; more would be a damaged file, not a run
+ROUNDS_SOURCE = "rounds"  # Record.source of a case only the interleaved rounds timed (rounds_records)
 
 
 class ReportInputError(Exception):
@@ -67,9 +69,17 @@ def count(value, path, where: str, *, minimum: int = 1, maximum: int = MAX_SIZE)
 
 
 def name(value, path, where: str) -> str:
-    """A short non-empty string (implementation, dtype, layout, level…)."""
-    if not isinstance(value, str) or not 0 < len(value) <= MAX_NAME:
-        fail(path, where, f"expected a name of 1–{MAX_NAME} characters, found {shown(value)}")
+    """A short one-line string (implementation, dtype, layout, level…): 1–MAX_NAME printable characters.
+
+    A line break, tab or other control or invisible character, or space around the name, is refused: the
+    name is a table cell, a legend entry and part of one-line messages, and two names that print alike
+    must not be two implementations. Markdown's special characters (| * _ ` $) are accepted; the report
+    escapes them where it writes Markdown.
+    """
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_NAME or not value.isprintable() \
+            or value != value.strip():
+        fail(path, where, f"expected a name of 1–{MAX_NAME} printable characters without surrounding space, "
+                          f"found {shown(value)}")
     return value
 
 
@@ -129,7 +139,7 @@ class Record:
     min: float | None = None
     max: float | None = None
     rounds: int | None = None
-    source: str = "pytest-benchmark"  # or "asv"
+    source: str = "pytest-benchmark"  # or "asv", or ROUNDS_SOURCE: statistics over a rounds entry's seconds
     commit: str | None = None
     date: int | None = None  # asv: commit date in ms since the epoch
     workers: int = 1  # processes (Dask's workers in the scaling benchmark); one machine, one process otherwise
@@ -273,12 +283,28 @@ class Results:
 # --- pytest-benchmark files -------------------------------------------------------------------------
 
 
+class RepeatedKey(Exception):
+    """A key that appears twice in one JSON object (args[0])."""
+
+
+def unique_keys(pairs: list[tuple]) -> dict:
+    """A JSON object's pairs as a dict; RepeatedKey where json would silently keep the last of two values."""
+    out = dict(pairs)
+    if len(out) < len(pairs):
+        seen = set()
+        raise RepeatedKey(next(k for k, _ in pairs if k in seen or seen.add(k)))
+    return out
+
+
 def read_json(path: Path) -> dict:
-    """The parsed JSON object in path, or ReportInputError naming the file."""
+    """The parsed JSON object in path, or ReportInputError naming the file (a key twice in one object included)."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(Path(path).read_text(encoding="utf-8"), object_pairs_hook=unique_keys)
     except OSError as exc:
         raise ReportInputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except RepeatedKey as exc:
+        raise ReportInputError(f"{path}: not usable JSON (key {shown(exc.args[0])} appears twice in one object: "
+                               "which value is meant is unknown)") from None
     except RecursionError:
         raise ReportInputError(f"{path}: not usable JSON (nested too deeply)") from None
     except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError, and integers of > 4300 digits
@@ -359,19 +385,64 @@ def rounds_entry(entry: dict, path, where: str, series: str) -> Rounds:
                   probe_gbs=None if probe is None else per_round(probe, path, f"{where}.{s.ROUND_PROBE_GBS}", rounds))
 
 
+def round_record(implementation: str, x: Rounds, values: list[float]) -> Record:
+    """An implementation's seconds per call over rounds of x's size as a gradients Record (median, quartiles)."""
+    q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive") if len(values) > 1 else values * 3
+    return Record(benchmark=s.GRADIENTS, implementation=implementation, n=x.n, m=x.m, layout=x.layout, dtype=x.dtype,
+                  threads=x.threads, bytes_x=x.bytes_x, level=x.level, memory=x.memory, series=x.series,
+                  median=statistics.median(values), q1=q1, q3=q3, min=min(values), max=max(values),
+                  rounds=len(values), source=ROUNDS_SOURCE)
+
+
+def rounds_records(records: list[Record], rounds: list[Rounds]) -> list[Record]:
+    """A gradients Record for each size and implementation the rounds timed and no gradients entry did.
+
+    Rounds are measurements like any other: a file holding only them still reports those cases, each
+    with the median and quartiles of its seconds over every round of every visit of the size. X's memory
+    and level are the rounds entry's (host): it does not record them per implementation.
+    """
+    timed = {(r.implementation, *r.size) for r in records if r.benchmark == s.GRADIENTS}
+    pooled: dict[tuple, tuple[Rounds, list[float]]] = {}
+    for x in rounds:
+        for implementation, values in x.seconds.items():
+            if (implementation, *x.size) not in timed:
+                pooled.setdefault((implementation, *x.size), (x, []))[1].extend(values)
+    return [round_record(key[0], x, values) for key, (x, values) in pooled.items()]
+
+
+RECORD_CASE = (s.BENCHMARK, *s.CASE_FIELDS, s.WORKERS, s.CHUNK_BYTES)  # the fields of Record.case, in its order
+VISIT_CASE = (s.BENCHMARK, *s.SIZE_FIELDS, s.VISIT)  # what one rounds entry measures
+
+
+def first_time(seen: dict, case: tuple, i: int, path) -> None:
+    """Note that benchmarks[i] measures case ((field, value) pairs); ReportInputError if an earlier entry did.
+
+    Refused rather than one kept: two medians of one case contradict each other and the file does not
+    say which is right; a rounds visit held twice would be pooled as more rounds and narrow the interval
+    falsely. A file is one run, where each case is measured once; other runs go in their own files.
+    """
+    earlier = seen.setdefault(case, i)
+    if earlier != i:
+        fields = " ".join(f"{k}={v}" for k, v in case if v is not None)
+        fail(path, f"benchmarks[{i}]", f"measures the same case as benchmarks[{earlier}] ({fields}); "
+                                       "a file holds each case once (give another run's results as another file)")
+
+
 def entries(data: dict, path, series: str) -> tuple[list[Record], list[Rounds]]:
-    """Records and rounds of every benchmark entry of one file."""
-    records, rounds = [], []
+    """Records and rounds of every benchmark entry of one file, each case once, plus the cases only rounds timed."""
+    records, rounds, seen = [], [], {}
     for i, entry in enumerate(sequence(data.get("benchmarks"), path, "benchmarks")):
         where = f"benchmarks[{i}]"
         entry = mapping(entry, path, where)
         mapping(entry.get("extra_info"), path, f"{where}.extra_info")
         kind = choice(case_value(entry, s.BENCHMARK) or s.GRADIENTS, s.KINDS, path, f"{where}.{s.BENCHMARK}")
         if kind == s.ROUNDS:
-            rounds.append(rounds_entry(entry, path, where, series))
+            rounds.append(x := rounds_entry(entry, path, where, series))
+            first_time(seen, tuple(zip(VISIT_CASE, (s.ROUNDS, *x.size, x.visit), strict=True)), i, path)
         else:
-            records.append(pytest_record(entry, path, where, series))
-    return records, rounds
+            records.append(r := pytest_record(entry, path, where, series))
+            first_time(seen, tuple(zip(RECORD_CASE, r.case, strict=True)), i, path)
+    return records + rounds_records(records, rounds), rounds
 
 
 def gbs_by_threads(value, path, where: str) -> dict[int, float]:
@@ -457,7 +528,12 @@ def grid_facts(value, path, where: str) -> dict:
 
 
 def run_record(data: dict, legacy: dict, path) -> Run:
-    """The run record (output_json[SUITE_KEY]); older files' fields in machine_info are read too."""
+    """The run record (output_json[SUITE_KEY]); older files' fields in machine_info are read too.
+
+    A skip or failure listed twice, identically, is kept once: the copy states nothing new and would
+    only be counted twice. (One case may fail twice with different messages, e.g. in its call and its
+    teardown: both are kept.)
+    """
     where = s.SUITE_KEY
     value = mapping(data.get(s.SUITE_KEY) or {}, path, where)
     get = lambda key, default: value.get(key) if value.get(key) is not None else default  # noqa: E731
@@ -466,12 +542,12 @@ def run_record(data: dict, legacy: dict, path) -> Run:
         roles={name(k, path, f"{where}.{s.ROLES} key"): name(v, path, f"{where}.{s.ROLES}.{k}")
                for k, v in mapping(get(s.ROLES, {}), path, f"{where}.{s.ROLES}").items()},
         grid=grid_facts(get(s.GRID, {}), path, f"{where}.{s.GRID}"),
-        skipped=[skip(v, path, f"{where}.{s.SKIPPED}[{i}]")
-                 for i, v in enumerate(sequence(get(s.SKIPPED, []), path, f"{where}.{s.SKIPPED}"))],
+        skipped=list(dict.fromkeys(skip(v, path, f"{where}.{s.SKIPPED}[{i}]")
+                                   for i, v in enumerate(sequence(get(s.SKIPPED, []), path, f"{where}.{s.SKIPPED}")))),
         unavailable={name(k, path, f"{where}.{s.UNAVAILABLE} key"): text(v, path, f"{where}.{s.UNAVAILABLE}.{k}")
                      for k, v in mapping(get(s.UNAVAILABLE, {}), path, f"{where}.{s.UNAVAILABLE}").items()},
-        failed=[failure(v, path, f"{where}.{s.FAILED}[{i}]")
-                for i, v in enumerate(sequence(get(s.FAILED, []), path, f"{where}.{s.FAILED}"))],
+        failed=list(dict.fromkeys(failure(v, path, f"{where}.{s.FAILED}[{i}]")
+                                  for i, v in enumerate(sequence(get(s.FAILED, []), path, f"{where}.{s.FAILED}")))),
         interrupted=get(s.INTERRUPTED, False),
         noise=optional(value.get(s.NOISE), noise, path, f"{where}.{s.NOISE}"),
         first_call=first_call(get(s.FIRST_CALL, {}), path, f"{where}.{s.FIRST_CALL}"))
@@ -583,7 +659,8 @@ def asv_records(result, key: str, names: list[str], path, series: str) -> list[R
         records.append(Record(
             benchmark=key.rsplit("_", 1)[-1], series=series, source="asv",
             commit=name(result.commit_hash, path, "commit_hash"),
-            date=optional(result.date, count, path, "date", minimum=0, maximum=10**15), implementation=name(case.get(s.IMPLEMENTATION), path, f"{where}.{s.IMPLEMENTATION}"),
+            date=optional(result.date, count, path, "date", minimum=0, maximum=10**15),
+            implementation=name(case.get(s.IMPLEMENTATION), path, f"{where}.{s.IMPLEMENTATION}"),
             **{**fields, "bytes_x": fields["n"] * fields["m"] * itemsize}, median=median,
             q1=optional(stat.get("q_25"), number, path, f"{where}.q_25", zero=True),
             q3=optional(stat.get("q_75"), number, path, f"{where}.q_75", zero=True),

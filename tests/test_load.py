@@ -1,7 +1,9 @@
 """The loader: recorded files read into typed records; damaged variants of them rejected naming file and field."""
 
+import copy
 import json
 import shutil
+import statistics
 from pathlib import Path
 
 import pytest
@@ -48,6 +50,15 @@ def set_round(key, value):
     return lambda d: first(d, s.ROUNDS)["extra_info"].__setitem__(key, value)
 
 
+def repeat_first(kind: str | None = None, median_factor: float = 1.0):
+    """Append a copy of the first entry of a kind (its median times median_factor): the same case twice."""
+    def change(d):
+        entry = copy.deepcopy(first(d, kind))
+        entry["stats"]["median"] *= median_factor
+        d["benchmarks"].append(entry)
+    return change
+
+
 def shorten_a_round(d):
     seconds = first(d, s.ROUNDS)["extra_info"][s.ROUND_SECONDS]
     name = next(iter(seconds))
@@ -71,6 +82,16 @@ DAMAGED = [
     ("bytes-negative", set_info(s.BYTES_X, -8), None, "benchmarks[{i}].bytes_x"),
     ("name-400kB", set_info(s.IMPLEMENTATION, "x" * 400_000), None, "benchmarks[{i}].implementation"),
     ("name-number", set_info(s.IMPLEMENTATION, 5), None, "benchmarks[{i}].implementation"),
+    ("name-newline", set_info(s.IMPLEMENTATION, "numpy\nfast"), None, "benchmarks[{i}].implementation"),
+    ("name-tab", set_info(s.IMPLEMENTATION, "numpy\tfast"), None, "benchmarks[{i}].implementation"),
+    ("name-padded", set_info(s.IMPLEMENTATION, "numpy "), None, "benchmarks[{i}].implementation"),
+    ("name-blank", set_info(s.IMPLEMENTATION, "   "), None, "benchmarks[{i}].implementation"),
+    ("name-invisible", set_info(s.IMPLEMENTATION, "num\u200bpy"), None, "benchmarks[{i}].implementation"),
+    ("dtype-newline", set_info(s.DTYPE, "float64\n| x |"), None, "benchmarks[{i}].dtype"),
+    ("case-twice", repeat_first(median_factor=2.0), None, "same case as benchmarks[{i}]"),
+    ("case-twice-identical", repeat_first(), None, "same case as benchmarks[{i}]"),
+    ("key-twice", set_run(s.FIRST_CALL, RAW), '{"numba": {"seconds": 1}, "numba": {"seconds": 2}}',
+     "'numba' appears twice"),
     ("layout-unknown", set_info(s.LAYOUT, "diagonal"), None, "benchmarks[{i}].layout"),
     ("level-unknown", set_info(s.LEVEL, "L9"), None, "benchmarks[{i}].level"),
     ("kind-unknown", set_info(s.BENCHMARK, "sleep"), None, "benchmarks[{i}].benchmark"),
@@ -103,6 +124,9 @@ ROUNDS_DAMAGED = [
     ("round-seconds-list", set_round(s.ROUND_SECONDS, [1.0]), None, "seconds"),
     ("round-probe-length", set_round(s.ROUND_PROBE_GBS, [1.0]), None, "probe_gbs"),
     ("round-calls-zero", set_round(s.ROUND_CALLS, {"numpy": 0}), None, "calls.numpy"),
+    ("round-visit-twice", repeat_first(s.ROUNDS), None, "same case as benchmarks["),
+    ("round-seconds-key-twice", set_round(s.ROUND_SECONDS, RAW), '{"numpy": [1.0], "numpy": [2.0]}',
+     "'numpy' appears twice"),
 ]
 
 
@@ -225,3 +249,73 @@ def test_grid_facts_are_checked(tmp_path):
     long = damaged(tmp_path, OLD_JSON, set_run(s.GRID, {"layouts": ["x" * 1000]}), None)
     with pytest.raises(ReportInputError, match=r"logreg\.grid\.layouts\[0\]"):
         load([long])
+
+
+def only_rounds(d):
+    d["benchmarks"] = [e for e in d["benchmarks"] if e["extra_info"].get(s.BENCHMARK) == s.ROUNDS]
+
+
+@pytest.mark.skipif(not NEW_JSON.exists(), reason="the schema-2 sample is not recorded yet")
+def test_a_file_of_rounds_only_reports_the_cases_they_timed(tmp_path):
+    """Each size and implementation of the rounds becomes a case, its median over every round of every visit."""
+    results = load([damaged(tmp_path, NEW_JSON, only_rounds, None)])
+    pooled = {}
+    for x in results.rounds:
+        for name, values in x.seconds.items():
+            pooled.setdefault((name, *x.size), []).extend(values)
+    assert {(r.implementation, *r.size): r.median for r in results.records} == \
+        {key: statistics.median(values) for key, values in pooled.items()}
+    assert all(r.benchmark == s.GRADIENTS and r.q1 <= r.median <= r.q3 for r in results.records)
+    (view,) = derive.analyse(results, "double_loop").series
+    assert view.speedups and all(x.interval is not None for x in view.speedups.values())  # paired, from the rounds
+
+
+@pytest.mark.skipif(not NEW_JSON.exists(), reason="the schema-2 sample is not recorded yet")
+def test_rounds_add_no_case_a_gradients_entry_measured():
+    """Where a gradients entry timed a case, its median stays pytest-benchmark's: nothing is added from rounds."""
+    results = load([NEW_JSON])
+    raw = json.loads(NEW_JSON.read_text())
+    assert len(results.records) == sum(e["extra_info"].get(s.BENCHMARK) != s.ROUNDS for e in raw["benchmarks"])
+
+
+def test_draw_refuses_a_case_measured_twice_in_one_file(tmp_path, capsys):
+    """Two medians of one case in one file: exit 2, one line naming the file, both entries and the case."""
+    path = damaged(tmp_path, OLD_JSON, repeat_first(median_factor=3.0), None)
+    code = cli.main(["draw", str(path), "--out", str(tmp_path / "runs")])
+    err = capsys.readouterr().err
+    entry = first(json.loads(OLD_JSON.read_text()))
+    assert code == 2 and err.count("\n") == 1 and str(path) in err
+    assert f"same case as benchmarks[{index(json.loads(OLD_JSON.read_text()))}]" in err
+    assert f"implementation={entry['extra_info'][s.IMPLEMENTATION]}" in err
+
+
+def test_the_same_cases_in_two_files_are_two_series(tmp_path):
+    """Duplicates are per file: two runs of one grid, given as two files, load as two series side by side."""
+    (tmp_path / "again").mkdir()
+    copy_path = tmp_path / "again" / OLD_JSON.name
+    shutil.copy(OLD_JSON, copy_path)
+    results = load([OLD_JSON, copy_path])
+    assert len(results.series) == 2
+    assert len(results.records) == 2 * len({r.case for r in results.records})
+
+
+def test_a_skip_or_failure_listed_twice_is_kept_once(tmp_path):
+    """Identical repeats in the run record's lists are counted once; one case failing twice differently stays twice."""
+    def repeated(d):
+        record = run_record(d)
+        record[s.SKIPPED] = record[s.SKIPPED][:1] * 2 + record[s.SKIPPED][1:]
+        crash = {"case": "bench::x", "cause": "crash", "message": "signal 11"}
+        record[s.FAILED] = [crash, crash, {**crash, "cause": "error", "message": "teardown: boom"}]
+
+    results = load([damaged(tmp_path, OLD_JSON, repeated, None)])
+    (series,) = results.series.values()
+    raw = json.loads(OLD_JSON.read_text())
+    assert len(series.run.skipped) == len(raw[s.SUITE_KEY][s.SKIPPED])
+    assert [(f.case, f.cause) for f in series.run.failed] == [("bench::x", "crash"), ("bench::x", "error")]
+
+
+def test_markdown_characters_in_names_are_kept_as_written(tmp_path):
+    """| * _ ` $ are ordinary characters of a name: load keeps them; escaping them is the report's job."""
+    odd = "a|b*c_d`e$f"
+    results = load([damaged(tmp_path, OLD_JSON, set_info(s.IMPLEMENTATION, odd), None)])
+    assert odd in results.implementations()
