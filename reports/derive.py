@@ -83,8 +83,7 @@ def implementations(records: list[Record]) -> list[str]:
 def label(key: tuple, records: list[Record]) -> str:
     """A variant's label; layout, dtype and threads are named only when the data varies them."""
     name, layout, dtype, threads = key
-    for attr, value, text in (("layout", layout, f" {layout}"), ("dtype", dtype, f" {dtype}"),
-                              ("threads", threads, f" t={threads}")):
+    for attr, text in (("layout", f" {layout}"), ("dtype", f" {dtype}"), ("threads", f" t={threads}")):
         if len({getattr(r, attr) for r in records}) > 1:
             name += text
     return name
@@ -110,16 +109,19 @@ def base_for(r: Record, base: dict) -> Record | None:
     return base.get((r.n, r.m, r.layout)) or base.get((r.n, r.m, s.LECTURE))
 
 
-def headline_size(records: list[Record]) -> tuple[int, int, str] | None:
+def headline_size(records: list[Record], baseline: str | None = None) -> tuple[int, int, str] | None:
     """The largest (n, m, layout) (by n·m, lecture layout first) where every implementation has a reference record.
 
-    If no size has them all, the size covered by the most implementations, largest first.
+    If no size has them all, the size covered by the most implementations, largest first; a size where the
+    baseline and another implementation ran comes before any other (a headline needs a comparison).
     """
     refs = [reference(records, name) for name in implementations(records)]
     keys = {k for ref in refs for k in ref}
     if not keys:
         return None
-    return max(keys, key=lambda k: (sum(k in ref for ref in refs), k[0] * k[1], k[2] == s.LECTURE, k))
+    base = reference(records, baseline) if baseline else {}
+    covered = {k: sum(k in ref for ref in refs) for k in keys}
+    return max(keys, key=lambda k: (k in base and covered[k] > 1, covered[k], k[0] * k[1], k[2] == s.LECTURE, k))
 
 
 # --- ratios from rounds --------------------------------------------------------------------------------
@@ -223,6 +225,12 @@ def noise_flags(series: Series) -> tuple[str, ...]:
     return tuple(k for k, v in high.items() if v)
 
 
+def overlap(a: Ratio, b: Ratio) -> bool:
+    """Whether both ratios have intervals and the intervals share a value."""
+    return a.interval is not None and b.interval is not None and \
+        a.interval.lo <= b.interval.hi and b.interval.lo <= a.interval.hi
+
+
 # --- the view ---------------------------------------------------------------------------------------------
 
 
@@ -264,9 +272,22 @@ class SeriesView:
         return all(r.level is not None for r in self.records)
 
     def headline(self) -> list[Ratio]:
-        """Speedups at the headline size, fastest first."""
-        found = [x for x in self.speedups.values() if (x.record.n, x.record.m, x.record.layout) == self.headline_size]
+        """Speedups at the headline size in the baseline's dtype, fastest first.
+
+        A float32 kernel against the float64 baseline would mix the dtype's gain into the implementation's.
+        """
+        found = [x for x in self.speedups.values() if x.record.dtype == x.base.dtype
+                 and (x.record.n, x.record.m, x.record.layout) == self.headline_size]
         return sorted(found, key=lambda x: -x.median)
+
+    def leaders(self) -> list[Ratio]:
+        """The headline comparison: the fastest speedup with an interval (else the fastest), then those tied with it.
+
+        Tied: both have intervals and they overlap, so which of the two is faster is not detectable.
+        """
+        found = self.headline()
+        found = [x for x in found if x.interval] or found
+        return [x for x in found if x is found[0] or overlap(x, found[0])]
 
     def label_of(self, r: Record) -> str:
         return label(variant_key(r), self.records)
@@ -297,7 +318,8 @@ def analyse_series(results: Results, series: Series, baseline: str, failures: li
     scaling = [r for r in mine if r.benchmark == s.SCALING]
     return SeriesView(
         series=series, baseline=baseline, records=records, speedups=speedups, limits=limits,
-        headline_size=headline_size(records), splits=splits(records, speedups), efficiencies=efficiencies(scaling),
+        headline_size=headline_size(records, baseline), splits=splits(records, speedups),
+        efficiencies=efficiencies(scaling),
         scaling=scaling, generated=[r for r in mine if r.benchmark == s.SCALING_GENERATED],
         other=[r for r in mine if r.benchmark in (s.TRAIN, s.PREPARE)],
         history=[r for r in results.history if r.series == series.label],

@@ -23,6 +23,7 @@ from reports.load import Record  # noqa: E402
 TIME_LABEL = "time per gradient (s)"
 LEGEND = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "fontsize": 8}  # beside the axes, off the data
 CEILING_SHADES = {s.L2: "0.55", s.L3: "0.35", s.DRAM: "0.0"}  # roofline: one grey per memory level
+LABEL_GAP = 0.08  # of an axes' height: holds one 7-pt ceiling label with its padding on the smallest panel drawn
 
 
 class Style:
@@ -31,11 +32,12 @@ class Style:
     def __init__(self, records: list[Record]):
         cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
         self.colors = {name: cycle[i % len(cycle)] for i, name in enumerate(derive.implementations(records))}
-        self.records = records
+        # Each variant's label once: derive.label reads every record, and styles are asked for per panel and variant.
+        self.labels = {key: derive.label(key, records) for key in derive.variants(records)}
 
     def __call__(self, key: tuple) -> dict:
         name, layout, dtype, threads = key
-        return {"color": self.colors.get(name, "black"), "label": derive.label(key, self.records),
+        return {"color": self.colors.get(name, "black"), "label": fmt.drawn(self.labels[key]),
                 **dtype_line(dtype), **layout_marker(layout),
                 **({} if layout == s.LECTURE or dtype != derive.REFERENCE_DTYPE else {"linestyle": "--"}),
                 "marker": "o" if threads == 1 else "s"}
@@ -55,7 +57,7 @@ def new_figure(panels: int, title: str, width: float = 4.6, height: float = 3.8)
 
 def save(fig, path: Path, v: SeriesView) -> Path:
     """Write the figure with the machine caption and the input's name under it, and close it."""
-    fig.text(0.5, -0.01, f"{fmt.caption(v.series)} — input {v.label}", ha="center", va="top", fontsize=8,
+    fig.text(0.5, -0.01, fmt.drawn(f"{fmt.caption(v.series)} — input {v.label}"), ha="center", va="top", fontsize=8,
              color="0.3", wrap=True)
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
@@ -143,12 +145,12 @@ def speedup_heatmap(v: SeriesView, path: Path) -> Path | None:
     medians = [x.median for x in found]
     norm = LogNorm(vmin=min(min(medians), 0.9), vmax=max(max(medians), 1.1))
     note = f"\n{fmt.FOOTNOTE}" if any(x.interval is None for x in found) else ""
-    fig, axes = new_figure(len(keys), f"Speedup over {v.baseline} (its time / this time; higher is faster), "
-                                      f"with 95% interval{note}")
+    title = f"Speedup over {fmt.drawn(fmt.baseline(v))} (its time / this time; higher is faster), with 95% interval"
+    fig, axes = new_figure(len(keys), title + note)
     for ax, key in zip(axes, keys, strict=True):
         image = heat_panel(ax, [x for x in found if derive.variant_key(x.record) == key], ns, ms, norm)
-        ax.set_title(derive.label(key, v.records))
-    fig.colorbar(image, ax=axes, label=f"speedup over {v.baseline} (×, log scale)", shrink=0.9)
+        ax.set_title(fmt.drawn(derive.label(key, v.records)))
+    fig.colorbar(image, ax=axes, label=f"speedup over {fmt.drawn(v.baseline)} (×, log scale)", shrink=0.9)
     return save(fig, path, v)
 
 
@@ -174,15 +176,15 @@ def headline_bars(v: SeriesView, path: Path) -> Path | None:
     n, m, layout = v.headline_size
     style = Style(v.records)
     shape = f", {layout} layout" if len({r.layout for r in v.records}) > 1 else ""
-    fig, (ax,) = new_figure(1, f"Speedup over {v.baseline} at n = {n:,}, m = {m:,}{shape}",
+    fig, (ax,) = new_figure(1, f"Speedup over {fmt.drawn(fmt.baseline(v))} at n = {n:,}, m = {m:,}{shape}",
                             width=max(6.4, 0.9 * len(found)))
-    labels = [v.label_of(x.record) for x in found]
+    labels = [fmt.drawn(v.label_of(x.record)) for x in found]
     colors = [style(derive.variant_key(x.record))["color"] for x in found]
     bars = ax.bar(labels, [x.median for x in found], color=colors)
     interval_bars(ax, range(len(found)), found)
     bar_labels(ax, bars, found)
     ax.set_yscale("log")
-    ax.set_ylabel(f"speedup over {v.baseline} (×, log)")  # short: a long label runs into the title
+    ax.set_ylabel(f"speedup over {fmt.drawn(v.baseline)} (×, log)")  # short: a long label runs into the title
     ax.axhline(1.0, color="0.5", linewidth=0.8)
     ax.tick_params(axis="x", rotation=30)
     plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
@@ -206,7 +208,7 @@ def history(v: SeriesView, path: Path) -> Path | None:
     for key in derive.variants(records):
         mine = sorted((order[r.commit or "?"], r.median) for r in records if derive.variant_key(r) == key)
         ax.plot(*zip(*mine, strict=True), **style(key))
-    ax.set_xticks(range(len(commits)), [c[:8] for _, c in commits], rotation=30)
+    ax.set_xticks(range(len(commits)), [fmt.drawn(c[:8]) for _, c in commits], rotation=30)
     ax.set(xlabel="commit (oldest first)", ylabel=TIME_LABEL, yscale="log")
     ax.margins(x=0.1)
     ax.grid(True, alpha=0.3)
@@ -221,14 +223,38 @@ def n_markers(records: list[Record]) -> dict[int, str]:
 
 
 def ceilings(ax, v: SeriesView, threads: int) -> None:
-    """Each memory level's read bandwidth at this thread count: a labelled horizontal line."""
-    for level in s.LEVELS:
-        gbs = derive.ceiling(v.series, level, threads)
-        if gbs is not None:
-            ax.axhline(gbs, color=CEILING_SHADES[level], linestyle="-.", linewidth=1.0)
-            ax.text(0.01, gbs, f"{level} {gbs:.3g} GB/s", transform=ax.get_yaxis_transform(), va="center",
-                    ha="left", fontsize=7, color=CEILING_SHADES[level],
-                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+    """Each memory level's read bandwidth at this thread count: a horizontal line with its label beside it.
+
+    Call it on a log-scaled axes after everything else is plotted: it fixes the y limits, so that labels of close
+    levels can be stacked apart (in axes fractions) instead of printed over each other.
+    """
+    found = [(level, gbs) for level in s.LEVELS if (gbs := derive.ceiling(v.series, level, threads)) is not None]
+    for level, gbs in found:
+        ax.axhline(gbs, color=CEILING_SHADES[level], linestyle="-.", linewidth=1.0)
+    low, high = np.log(ax.get_ylim())
+    ax.set_ylim(ax.get_ylim())
+    own = [(np.log(gbs) - low) / (high - low) for _, gbs in found]
+    for (level, gbs), mine, y in zip(found, own, stacked(own), strict=True):
+        moved = {"arrowprops": {"arrowstyle": "-", "color": CEILING_SHADES[level], "linewidth": 0.6}} \
+            if abs(y - mine) > 1e-9 else {}  # a moved label points at its line
+        ax.annotate(f"{level} {gbs:.3g} GB/s", xy=(0.3, gbs), xycoords=ax.get_yaxis_transform(), xytext=(0.01, y),
+                    textcoords="axes fraction", va="center", ha="left", fontsize=7, color=CEILING_SHADES[level],
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1}, **moved)
+
+
+def stacked(heights: list[float], gap: float = LABEL_GAP) -> list[float]:
+    """Label heights (axes fractions) at least gap apart, each as near its own as that allows, inside the axes."""
+    order = sorted(range(len(heights)), key=lambda i: heights[i])
+    out = list(heights)
+    floor = gap / 2
+    for i in order:  # upwards: each label clears the one below it
+        out[i] = floor = max(out[i], floor)
+        floor += gap
+    ceiling = 1 - gap / 2
+    for i in reversed(order):  # downwards: none is pushed out of the top
+        out[i] = ceiling = min(out[i], ceiling)
+        ceiling -= gap
+    return out
 
 
 def dtype_line(dtype: str) -> dict:
@@ -267,9 +293,9 @@ def roofline(v: SeriesView, path: Path) -> Path | None:
     fig, axes = new_figure(len(threads), "Achieved read bandwidth of X per gradient vs size of X", width=5.4)
     for ax, t in zip(axes, threads, strict=True):
         roofline_lines(ax, v, [r for r in records if r.threads == t], style)
-        ceilings(ax, v, t)
         ax.set(xscale="log", yscale="log", title=fmt.threads(t),
                xlabel="size of X (MB)", ylabel="achieved GB/s (bytes of X / median time)")
+        ceilings(ax, v, t)
         ax.xaxis.set_minor_formatter(NullFormatter())
         plain = FuncFormatter(lambda x, _: f"{x:g}")  # 30, not 3×10¹
         ax.yaxis.set_major_formatter(plain)
@@ -282,10 +308,11 @@ def roofline(v: SeriesView, path: Path) -> Path | None:
 
 def roofline_legend(style: Style, records: list[Record]) -> list:
     """Legend entries: implementations; dtypes and layouts only when the data varies them; n; the ceilings."""
-    handles = [Line2D([], [], color=style.colors[name], label=name) for name in derive.implementations(records)]
+    handles = [Line2D([], [], color=style.colors[name], label=fmt.drawn(name))
+               for name in derive.implementations(records)]
     dtypes = sorted({r.dtype for r in records}, key=lambda d: d != derive.REFERENCE_DTYPE)
     if len(dtypes) > 1:
-        handles += [Line2D([], [], color="black", label=d, **dtype_line(d)) for d in dtypes]
+        handles += [Line2D([], [], color="black", label=fmt.drawn(d), **dtype_line(d)) for d in dtypes]
     layouts = sorted({r.layout for r in records}, key=lambda x: x != s.LECTURE)
     if len(layouts) > 1:
         handles += [Line2D([], [], color="black", marker="p", linestyle="none", label=f"{x} layout",
@@ -307,12 +334,12 @@ def threads_split(v: SeriesView, path: Path) -> Path | None:
     x = np.arange(len(found))
     vec = [s.vectorization or Ratio(s.record, None, np.nan) for s in found]
     cores = [s.cores for s in found]
-    for offset, ratios, text in ((-0.2, vec, f"vectorization: {v.baseline} / this, both 1 thread"),
+    for offset, ratios, text in ((-0.2, vec, f"vectorization: {fmt.drawn(v.baseline)} / this, both 1 thread"),
                                  (0.2, cores, "cores: this at 1 thread / this at t threads")):
         bars = ax.bar(x + offset, [r.median for r in ratios], 0.4, label=text)
         interval_bars(ax, x + offset, ratios)
         bar_labels(ax, bars, ratios)
-    ax.set_xticks(x, [f"{s.record.implementation} {s.record.dtype}, t={s.record.threads}" for s in found],
+    ax.set_xticks(x, [fmt.drawn(f"{s.record.implementation} {s.record.dtype}, t={s.record.threads}") for s in found],
                   rotation=30, ha="right")
     ax.set(yscale="log", ylabel="speedup (×, log scale; * no interval)")
     ax.axhline(1.0, color="0.5", linewidth=0.8)
@@ -353,7 +380,7 @@ def scaling(v: SeriesView, path: Path) -> Path | None:
     found = v.efficiencies
     if not found:
         return None
-    base_name = found[0].base.implementation
+    base_name = fmt.drawn(found[0].base.implementation)
     threads = fmt.words(sorted({r.threads for r in v.scaling if r.chunk_bytes is None}))
     fig, (ax_time, ax_eff) = new_figure(2, f"Dask scaling over worker processes, against {base_name} on one "
                                            f"machine, best of {threads} threads", width=5.2)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from reports.stats import CONFIDENCE
 
 NOT_INTERLEAVED = "(no interval: not interleaved)"
 NO_DIFFERENCE = "no detectable difference"
 NOT_PAIRED = "*"  # the compact mark of a ratio of medians
 FOOTNOTE = f"{NOT_PAIRED} ratio of medians {NOT_INTERLEAVED}."
+# Characters that would end a table cell or start markup (emphasis, code, a link, HTML, math, a heading);
+# "_" only at a word's edge, where CommonMark lets it open or close emphasis (double_loop stays readable).
+MARKDOWN_SPECIAL = re.compile(r"[\\`*\[\]<>|$~&#!]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 
 
 def time(seconds: float | None) -> str:
@@ -58,6 +63,24 @@ def short_interval(r) -> str:
     return f"{ratio(r.median)}\n{plain(r.interval.lo)}–{plain(r.interval.hi)}"
 
 
+def md(text) -> str:
+    """Text from the data (a name, a reason, a version), safe in a Markdown sentence or table cell, on one line."""
+    text = " ".join(str(text).splitlines())
+    return MARKDOWN_SPECIAL.sub(lambda found: "\\" + found.group(), text)
+
+
+def code(text) -> str:
+    """Text from the data as a Markdown code span (a case id, a path), fenced by more backticks than any run inside."""
+    text = " ".join(str(text).splitlines())
+    fence = "`" * (1 + max((len(run) for run in re.findall("`+", text)), default=0))
+    return f"{fence} {text} {fence}" if "`" in text else f"{fence}{text}{fence}"
+
+
+def drawn(text) -> str:
+    """Text from the data, safe in a matplotlib text: every $ escaped, so mathtext never parses (or chokes on) it."""
+    return str(text).replace("$", r"\$")
+
+
 def nbytes(value: int | None) -> str:
     """A chunk cap or size as '16 MiB' ('–' for none)."""
     return "–" if value is None else f"{value / 2**20:.3g} MiB"
@@ -72,6 +95,15 @@ def words(items) -> str:
     """'1', '1 and 2', '1, 2 and 4'."""
     items = [str(x) for x in items]
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}" if items else ""
+
+
+def baseline(v) -> str:
+    """A SeriesView's baseline name, with the dtype and threads of the timings its speedups divide where those vary."""
+    bases = {(x.base.dtype, x.base.threads) for x in v.speedups.values()}
+    if len(bases) != 1 or len({(r.dtype, r.threads) for r in v.records}) == 1:
+        return v.baseline
+    ((dtype, count),) = bases
+    return f"{v.baseline} ({dtype}, {threads(count)})"
 
 
 def caption(series) -> str:

@@ -12,7 +12,8 @@ from reports.derive import Ratio, SeriesView, View
 from reports.load import Record
 
 FIGURE_TEXT = {
-    "headline": "Speedup of every implementation at the headline size (log scale; 1 = as fast as the baseline); "
+    "headline": "Speedup of every implementation at the headline size, in the dtype of the baseline's timings (log "
+                "scale; 1 = as fast as the baseline); "
                 "error bars: 95% interval of the per-round ratios (none where the timings were not interleaved).",
     "time_vs_m": "Median time per gradient against m, one panel per n; bars show the interquartile range.",
     "time_vs_n": "Median time per gradient against n at the headline m.",
@@ -28,11 +29,15 @@ FIGURE_TEXT = {
 }
 
 
+SOURCES = {"pytest-benchmark": "pytest-benchmark's medians (of its rounds)",
+           "asv": "asv's medians (of its samples)"}
+
+
 def scaling_text(v: SeriesView) -> str:
     """The scaling figure's caption, its facts taken from the measured records (never retyped)."""
     workers = sorted({e.record.workers for e in v.efficiencies})
     caps = sorted({e.record.chunk_bytes for e in v.efficiencies})
-    base = v.efficiencies[0].base.implementation
+    base = fmt.md(v.efficiencies[0].base.implementation)
     return (f"Dask on {fmt.words(workers)} worker processes at {len(caps)} chunk cap{'s' if len(caps) > 1 else ''} "
             f"({', '.join(fmt.nbytes(c) for c in caps)}): time per gradient (left; dotted lines: {base} on one "
             f"machine) and efficiency = {base} time / Dask time (right; above 1, Dask is faster).")
@@ -60,7 +65,9 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def spread(r: Record) -> tuple[str, str]:
-    """IQR and min–max of a record as text."""
+    """IQR and min–max of a record as text; none for a single sample (its quartiles would only repeat it)."""
+    if r.rounds == 1:
+        return "– (1 sample)", "–"
     iqr = f"{fmt.time(r.q1)} – {fmt.time(r.q3)}" if r.q1 is not None else "–"
     span = f"{fmt.time(r.min)} – {fmt.time(r.max)}" if r.min is not None else "–"
     return iqr, span
@@ -88,8 +95,8 @@ def below_ceiling_note(v: SeriesView) -> str:
     found = v.below_ceiling
     if not found:
         return ""
-    cases = ", ".join(f"{x.record.implementation} n={x.record.n:,} m={x.record.m:,} t={x.record.threads} ({x.level})"
-                      for x in found[:4]) + (f" and {len(found) - 4} more" if len(found) > 4 else "")
+    cases = ", ".join(f"{fmt.md(x.record.implementation)} n={x.record.n:,} m={x.record.m:,} t={x.record.threads} "
+                      f"({x.level})" for x in found[:4]) + (f" and {len(found) - 4} more" if len(found) > 4 else "")
     return (f"**{len(found)} × limit ratio(s) sit below 1 beyond their interval** ({cases}): no gradient can read X "
             "faster than its memory level delivers, so that level's ceiling was measured too low for them "
             "(the probe's working set or thread placement differs from the gradient's).")
@@ -100,14 +107,15 @@ def times_table(v: SeriesView) -> str:
     records = v.records
     layouts = varies(records, "layout")
     header = ["implementation", *(["layout"] if layouts else []), "dtype", "threads", "n", "m", "median",
-              "IQR (q1 – q3)", "min – max", "samples", "GB/s", "× one-read limit (level)", f"speedup over {v.baseline}",
+              "IQR (q1 – q3)", "min – max", "samples", "GB/s", "× one-read limit (level)",
+              f"speedup over {fmt.md(fmt.baseline(v))}",
               "interleaved rounds"]
     order = derive.variants(records)
     rows = []
     for r in sorted(records, key=lambda r: (r.n, r.m, order.index(derive.variant_key(r)))):
         speed = v.speedups.get(r)
-        rows.append([r.implementation, *([r.layout] if layouts else []), r.dtype, str(r.threads), f"{r.n:,}",
-                     f"{r.m:,}", fmt.time(r.median), *spread(r), str(r.rounds or "–"),
+        rows.append([fmt.md(r.implementation), *([r.layout] if layouts else []), fmt.md(r.dtype), str(r.threads),
+                     f"{r.n:,}", f"{r.m:,}", fmt.time(r.median), *spread(r), str(r.rounds or "–"),
                      f"{r.bytes_x / r.median / 1e9:.3g}" if r.bytes_x else "–", limit_cell(v, r),
                      fmt.interval(speed, compact=True) if speed else
                      ("baseline" if r.implementation == v.baseline else "–"), str(derive.rounds_used(v, r))])
@@ -120,16 +128,16 @@ def speedup_table(v: SeriesView) -> str:
     keys = [k for k in derive.variants(v.records) if any(k == key for key, _, _ in found)]
     rows = [[f"{n:,}", f"{m:,}"] + [fmt.interval(found.get((k, n, m)), compact=True) for k in keys]
             for n, m in derive.sizes(v.records)]
-    return footnoted(table(["n", "m"] + [derive.label(k, v.records) for k in keys], rows))
+    return footnoted(table(["n", "m"] + [fmt.md(derive.label(k, v.records)) for k in keys], rows))
 
 
 def splits_table(v: SeriesView) -> str:
     """Vectorization and core speedups per implementation and size."""
-    rows = [[x.record.implementation, x.record.layout, x.record.dtype, f"{x.record.n:,}", f"{x.record.m:,}",
-             str(x.record.threads), fmt.interval(x.vectorization, compact=True),
+    rows = [[fmt.md(x.record.implementation), x.record.layout, fmt.md(x.record.dtype), f"{x.record.n:,}",
+             f"{x.record.m:,}", str(x.record.threads), fmt.interval(x.vectorization, compact=True),
              fmt.interval(x.cores, compact=True), fmt.ratio(x.both)] for x in v.splits]
     return footnoted(table(["implementation", "layout", "dtype", "n", "m", "t",
-                            f"vectorization (vs {v.baseline}, 1 thread)", "cores (t vs 1 thread)", "both"],
+                            f"vectorization (vs {fmt.md(v.baseline)}, 1 thread)", "cores (t vs 1 thread)", "both"],
                            rows)) if rows else ""
 
 
@@ -139,7 +147,7 @@ def crossover_sentence(found: list[Ratio], records: list[Record]) -> str:
         return "No Dask scaling result has a one-machine reference at the same size."
     workers = max(e.record.workers for e in found)
     mine = [e for e in found if e.record.workers == workers]
-    base = mine[0].base.implementation
+    base = fmt.md(mine[0].base.implementation)
     threads = fmt.words(sorted({r.threads for r in records if r.chunk_bytes is None}))
     wins = sorted((e.record.m, e.record.n, -e.median, e.record.chunk_bytes) for e in mine if e.median >= 1)
     if wins:
@@ -161,8 +169,9 @@ def scaling_section(v: SeriesView) -> str:
     rows = [[f"{e.record.n:,}", f"{e.record.m:,}", fmt.nbytes(e.record.chunk_bytes), str(e.record.chunks),
              str(e.record.workers), fmt.time(e.record.median), f"{fmt.time(e.base.median)} (t={e.base.threads})",
              f"{e.median:.2f}"] for e in v.efficiencies]
+    base = fmt.md(v.efficiencies[0].base.implementation)
     text = [crossover_sentence(v.efficiencies, v.scaling),
-            table(["n", "m", "chunk cap", "chunks", "workers", "dask median", "numpy median (threads)", "efficiency"],
+            table(["n", "m", "chunk cap", "chunks", "workers", "dask median", f"{base} median (threads)", "efficiency"],
                   rows)]
     text += [f"Generated on the workers (X of {r.bytes_x / 1e9:.3g} GB never on the client): n = {r.n:,}, "
              f"m = {r.m:,}, {r.chunks} chunks, {r.workers} workers: {fmt.time(r.median)} per gradient."
@@ -170,33 +179,97 @@ def scaling_section(v: SeriesView) -> str:
     return "\n\n".join(text)
 
 
+def no_headline(v: SeriesView, name=fmt.md) -> str | None:
+    """Why the headline states no speedup, or None when it states one; name writes a name from the data."""
+    if v.headline():
+        return None
+    if not v.records:
+        return "these results hold no single-machine gradient timings"
+    others = ", ".join(name(x) for x in derive.implementations(v.records) if x != v.baseline)
+    if v.baseline not in derive.implementations(v.records):
+        return (f"the baseline {name(v.baseline)} was not measured in these results (was it deselected?), so "
+                f"there is nothing to compare with; measured: {others} (choose one with --baseline)")
+    if not others:
+        return f"only the baseline {name(v.baseline)} was measured: there is nothing to compare it with"
+    if v.speedups:
+        n, m, _ = v.headline_size
+        return (f"at n = {n:,}, m = {m:,} no other implementation was measured in the dtype of {name(v.baseline)}'s "
+                "timings; speedups across dtypes are in the report's tables")
+    return (f"no size has both {name(v.baseline)} and another implementation measured "
+            "(choose another baseline with --baseline)")
+
+
+def on_threads(v: SeriesView, r: Record) -> str:
+    """' on 2 threads' where the data varies thread counts (a comparison says both sides'), else ''."""
+    return f" on {fmt.threads(r.threads)}" if varies(v.records, "threads") else ""
+
+
+def who(v: SeriesView, r: Record) -> str:
+    """An implementation in the headline: its name, and its thread count where the data varies them."""
+    return fmt.md(r.implementation) + on_threads(v, r)
+
+
+def verdict(x: Ratio, base: str) -> str:
+    """'×8.1 [7.9–8.3] faster than base', 'with no detectable difference from base' or '×0.5 … the speed of base'."""
+    if x.interval and not x.detectable:
+        return f"with {fmt.NO_DIFFERENCE} from {base}"
+    return f"{fmt.interval(x)} {'faster than' if x.median >= 1 else 'the speed of'} {base}"
+
+
+def headline_place(v: SeriesView) -> str:
+    """'At n = …, m = …[, layout][, dtype] (which implementations ran there)'."""
+    n, m, layout = v.headline_size
+    at_size = [x for x in v.speedups.values() if (x.record.n, x.record.m, x.record.layout) == v.headline_size]
+    ran = {x.record.implementation for x in at_size} | {v.baseline}
+    where = ("the largest size every implementation ran" if ran >= set(derive.implementations(v.records))
+             else f"the largest size where most implementations ran: {', '.join(fmt.md(x) for x in sorted(ran))}")
+    shape = f", {layout} layout" if varies(v.records, "layout") else ""
+    dtype = f", in {fmt.md(v.leaders()[0].base.dtype)}" if varies(v.records, "dtype") else ""
+    return f"At n = {n:,} features and m = {m:,} examples{shape}{dtype} ({where})"
+
+
 def headline_sentence(v: SeriesView) -> str:
-    """The result in one plain paragraph, with intervals, or why there is none."""
-    found = v.headline()
+    """The result in one comparison, with its interval (or the implementations tied for it), or why there is none."""
     if not v.records:
         return "These results hold no single-machine gradient timings (a scaling run); see Dask scaling below."
-    if not found:
-        return (f"No speedup can be stated: no size has both {v.baseline} and another implementation measured "
-                f"(choose another baseline with --baseline).")
-    best, (n, m, layout) = found[0], v.headline_size
-    ran = {x.record.implementation for x in found} | {v.baseline}
-    where = ("the largest size every implementation ran" if ran >= set(derive.implementations(v.records))
-             else f"the largest size where most implementations ran: {', '.join(sorted(ran))}")
-    shape = f", {layout} layout" if varies(v.records, "layout") else ""
-    verdict = (f"with {fmt.NO_DIFFERENCE} from {v.baseline}" if best.interval and not best.detectable
-               else f"{fmt.interval(best)} faster than {v.baseline}")
-    rest = "; ".join(f"{v.label_of(x.record)} {fmt.interval(x, compact=True)}" for x in found[1:])
-    rest += f" ({fmt.FOOTNOTE})" if any(x.interval is None for x in found[1:]) else ""
-    return (f"At n = {n:,} features and m = {m:,} examples{shape} ({where}), "
-            f"**{v.label_of(best.record)} computes one gradient in {fmt.time(best.record.median)}, {verdict}** "
-            f"({fmt.time(best.base.median)}). " + (f"The others against {v.baseline}: {rest}." if rest else "")
-            ).rstrip()
+    why = no_headline(v)
+    if why:
+        return f"No speedup can be stated: {why}."
+    leaders = v.leaders()
+    best, base = leaders[0], fmt.md(v.baseline) + on_threads(v, leaders[0].base)
+    if len(leaders) == 1:
+        text = (f"**{who(v, best.record)} computes one gradient in {fmt.time(best.record.median)}, "
+                f"{verdict(best, base)}** ({fmt.time(best.base.median)}).")
+    else:
+        text = (f"**{fmt.words(who(v, x.record) for x in leaders)} are tied**: "
+                f"{fmt.words(fmt.interval(x) for x in leaders)} faster than {base} "
+                f"({fmt.time(best.base.median)}); their intervals overlap, so which is fastest is not detectable "
+                f"({fmt.words(fmt.time(x.record.median) for x in leaders)} per gradient).")
+    rest = " Every other comparison is in the tables below." if len(v.speedups) > len(leaders) else ""
+    return f"{headline_place(v)}, {text}{rest}"
+
+
+def single_sample_count(v: SeriesView) -> str:
+    """'24 of 24 timings hold a single sample[ (why)]', or '' when every timing holds several."""
+    single = [r for r in v.records if r.rounds == 1]
+    why = " (asv run --quick times each benchmark once)" if any(r.source == "asv" for r in single) else ""
+    return f"{len(single)} of {len(v.records)} timings hold a single sample{why}" if single else ""
+
+
+def single_sample_warning(v: SeriesView) -> str:
+    """A plain warning when timings hold a single sample, with how to get more ('' when none does)."""
+    count = single_sample_count(v)
+    if not count:
+        return ""
+    again = "Rerun asv without --quick" if "--quick" in count else "Rerun with more rounds"
+    return (f"**{count}: they have no spread and no interval, and one sample can be off by the machine's noise "
+            f"(wall time moves 15–60% between runs on a shared machine). {again} for medians of several samples.**")
 
 
 def grid_line(v: SeriesView) -> str | None:
     """The grid facts the run recorded about itself, as recorded."""
     facts = v.run.grid
-    return "- Grid (as the run recorded it): " + "; ".join(f"{k} {json.dumps(x)}" for k, x in facts.items()) \
+    return "- Grid (as the run recorded it): " + "; ".join(fmt.md(f"{k} {json.dumps(x)}") for k, x in facts.items()) \
         if facts else None
 
 
@@ -238,21 +311,22 @@ def first_call_line(v: SeriesView) -> str | None:
     if not calls:
         return None
     kind = {"miss": "cold compile", "hit": "cache load", None: "cache state unknown"}
-    return "- First call (JIT): " + ", ".join(f"{name} {fmt.time(c.seconds)} ({kind[c.cache]})"
+    return "- First call (JIT): " + ", ".join(f"{fmt.md(name)} {fmt.time(c.seconds)} ({kind[c.cache]})"
                                                  for name, c in calls.items()) + "."
 
 
 def machine_section(v: SeriesView) -> str:
     """Machine and environment as a bullet list."""
     m = v.series.machine
-    lines = [f"- Machine: {fmt.caption(v.series)}"]
+    lines = [f"- Machine: {fmt.md(fmt.caption(v.series))}"]
     if m.versions:
-        lines.append(f"- Versions: {', '.join(f'{k} {x}' for k, x in m.versions.items())}")
+        lines.append(f"- Versions: {', '.join(fmt.md(f'{k} {x}') for k, x in m.versions.items())}")
+    lines += [f"- Times: {source}" for source in sources(v)]
     lines += [line for line in (grid_line(v), bandwidth_line(v), noise_line(v), first_call_line(v)) if line]
     # A sweep's results sit in the run folder, which is still a hidden staging folder while drawing.
     source = Path(v.series.source)
     shown = source.name + " (this folder)" if source.parent.name.startswith(".partial-") else str(source)
-    lines.append(f"- Input: `{shown}`")
+    lines.append(f"- Input: {fmt.code(shown)}")
     return "\n".join(lines)
 
 
@@ -260,13 +334,14 @@ def missing_section(v: SeriesView) -> str:
     """Interrupted run, unavailable implementations, failed cases, skipped cases grouped by reason."""
     lines = ["- **The run was interrupted: this is a partial report of the cases that finished.**"] \
         if v.run.interrupted else []
-    lines += [f"- **{name}**: not available here: {reason}" for name, reason in v.run.unavailable.items()]
-    lines += [f"- **failed ({f.cause})**: `{f.case}`: {f.message}" for f in v.failures]
+    lines += [f"- **{fmt.md(name)}**: not available here: {fmt.md(reason)}"
+              for name, reason in v.run.unavailable.items()]
+    lines += [f"- **failed ({fmt.md(f.cause)})**: {fmt.code(f.case)}: {fmt.md(f.message)}" for f in v.failures]
     by_reason: dict[str, list[str]] = {}
     for x in v.run.skipped:
         case = " ".join(str(p) for p in (x.benchmark, x.implementation, x.n and f"n={x.n}", x.m and f"m={x.m}",
                                           x.layout, x.dtype, x.threads and f"t={x.threads}") if p)
-        by_reason.setdefault(x.reason, []).append(case or "?")
+        by_reason.setdefault(fmt.md(x.reason), []).append(fmt.md(case) if case else "?")
     for reason, cases in by_reason.items():
         shown = ", ".join(cases[:4]) + (f" and {len(cases) - 4} more" if len(cases) > 4 else "")
         lines.append(f"- skipped ({len(cases)}): {reason} — {shown}")
@@ -279,7 +354,7 @@ def missing_section(v: SeriesView) -> str:
 
 def other_table(v: SeriesView) -> str:
     """Train and prepare records (not per-gradient), if any."""
-    rows = [[r.benchmark, r.implementation, f"{r.n:,}", f"{r.m:,}", fmt.time(r.median), *spread(r)]
+    rows = [[fmt.md(r.benchmark), fmt.md(r.implementation), f"{r.n:,}", f"{r.m:,}", fmt.time(r.median), *spread(r)]
             for r in v.other]
     return table(["benchmark", "implementation", "n", "m", "median", "IQR (q1 – q3)", "min – max"], rows) \
         if rows else ""
@@ -292,10 +367,10 @@ def figures_section(v: SeriesView, figures: dict[str, Path]) -> str:
 
 def series_sections(v: SeriesView, figures: dict[str, Path], suffix: str) -> list[str]:
     """Headline, machine, what was not measured, tables and figures of one series."""
-    parts = [f"## Headline{suffix}", headline_sentence(v), f"## Machine and environment{suffix}", machine_section(v),
-             f"## Not measured{suffix}", missing_section(v)]
+    parts = [f"## Headline{suffix}", "\n\n".join(x for x in (headline_sentence(v), single_sample_warning(v)) if x),
+             f"## Machine and environment{suffix}", machine_section(v), f"## Not measured{suffix}", missing_section(v)]
     if v.records:
-        parts += [f"## Speedup over {v.baseline}{suffix}", speedup_table(v),
+        parts += [f"## Speedup over {fmt.md(fmt.baseline(v))}{suffix}", speedup_table(v),
                   f"## Times per gradient{suffix}",
                   "\n\n".join(x for x in (times_table(v), below_ceiling_note(v)) if x)]
     for title, body in ((f"## Vectorization versus cores{suffix}", splits_table(v)),
@@ -306,19 +381,29 @@ def series_sections(v: SeriesView, figures: dict[str, Path], suffix: str) -> lis
     return parts
 
 
+def sources(v: SeriesView) -> list[str]:
+    """Whose medians the times of a series are (the tool that timed them), one text per tool."""
+    found = dict.fromkeys(r.source for r in v.records + v.other + v.scaling + v.generated)
+    return [SOURCES.get(x, f"{fmt.md(x)}'s medians") for x in found]
+
+
 def render(view: View, figures: dict[str, dict[str, Path]]) -> str:
     """The whole report as Markdown text; figures: {series label: {figure name: path}}."""
     several = len(view.series) > 1
+    shown = list(dict.fromkeys(x for v in view.series for x in sources(v)))
+    source = (f"Times shown are {fmt.words(shown)}{' (each input names its own below)' if several else ''}"
+              if shown else "Times shown are medians")
     parts = [
         "# Logistic-regression gradient: benchmark report",
-        f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Times are per call. Speedup = {view.baseline}'s time / "
-        "the implementation's time at the same (n, m), shown only where both were measured. Where the run timed "
-        "a size's implementations in interleaved rounds, each ratio is the median of the per-round ratios with "
-        f"its 95% interval in brackets ({fmt.NO_DIFFERENCE}: the interval contains 1); elsewhere it is the ratio "
-        f"of two medians, marked {fmt.NOT_INTERLEAVED}. Times shown are pytest-benchmark's medians (its samples); "
-        "a paired ratio comes from the rounds, so it need not equal the ratio of two times shown."
+        f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Times are per call. Speedup = "
+        f"{fmt.md(fmt.baseline(view.main))}'s time / the implementation's time at the same (n, m), shown only where "
+        "both were measured. Where the run timed a size's implementations in interleaved rounds, each ratio is the "
+        f"median of the per-round ratios with its 95% interval in brackets ({fmt.NO_DIFFERENCE}: the interval "
+        f"contains 1); elsewhere it is the ratio of two medians, marked {fmt.NOT_INTERLEAVED}. {source}"
+        + ("; a paired ratio comes from the rounds, so it need not equal the ratio of two times shown."
+           if any(x.interval for v in view.series for x in v.speedups.values()) else ".")
         + (" **Each input below is reported on its own: no ratio is formed across inputs.**" if several else ""),
     ]
     for v in view.series:
-        parts += series_sections(v, figures.get(v.label, {}), f" — {v.label}" if several else "")
+        parts += series_sections(v, figures.get(v.label, {}), f" — {fmt.md(v.label)}" if several else "")
     return "\n\n".join(parts) + "\n"

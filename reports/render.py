@@ -15,10 +15,16 @@ def terminal(view: View) -> str:
     lines = []
     if v.run.interrupted:
         lines.append("INTERRUPTED: a partial report of the cases that finished")
-    if v.headline_size:
-        n, m, _ = v.headline_size
-        lines.append(f"headline at n={n:,}, m={m:,} (median time; speedup over {view.baseline}, 95% interval):")
+    why = markdown.no_headline(v, name=str)
+    if why:
+        lines.append(f"no headline: {why}")
+    else:
+        (n, m, _), base = v.headline_size, v.headline()[0].base
+        lines.append(f"headline at n={n:,}, m={m:,}, {base.dtype} (median time; speedup over {view.baseline} "
+                     f"at {fmt.threads(base.threads)}, 95% interval):")
     lines += [f"  {v.label_of(x.record):<28} {fmt.time(x.record.median):>10}  {fmt.interval(x)}" for x in v.headline()]
+    if markdown.single_sample_count(v):
+        lines.append(f"  WARNING: {markdown.single_sample_count(v)}: no spread, no interval")
     lines += [f"  FAILED ({f.cause}) {f.case}: {f.message}" for f in v.failures]
     if v.noise_flags:
         lines.append(f"  noise high during the run ({', '.join(v.noise_flags)}): see the report's machine section")

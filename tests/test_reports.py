@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -595,3 +596,180 @@ def test_a_limit_below_1_beyond_its_interval_is_called_out():
     view = derive.analyse(results, "numpy").series[0]
     assert [x.record for x in view.below_ceiling] == results.records
     assert "1 × limit ratio(s) sit below 1 beyond their interval" in markdown.below_ceiling_note(view)
+
+
+# --- the headline: one comparison, or why there is none --------------------------------------------------
+
+
+def keep_only(*names):
+    """A with_changes edit that keeps the benchmark entries of these implementations."""
+    def change(data):
+        data["benchmarks"] = [e for e in data["benchmarks"] if e["extra_info"].get("implementation") in names]
+    return change
+
+
+def test_without_the_baseline_the_headline_says_why(tmp_path, capsys):
+    """`-k numpy` runs no double_loop: report and terminal say the baseline was not measured, never an empty list."""
+    run = write(load([with_changes(tmp_path, keep_only("numpy"))]), tmp_path)
+    out = capsys.readouterr().out
+    assert "no headline: the baseline double_loop was not measured in these results" in out and "numpy" in out
+    assert "headline at" not in out
+    text = (run / "report.md").read_text()
+    assert "No speedup can be stated: the baseline double_loop was not measured in these results" in text
+
+
+def test_with_only_the_baseline_the_headline_says_there_is_nothing_to_compare(tmp_path, capsys):
+    """Only double_loop ran: the terminal says there is nothing to compare it with."""
+    write(load([with_changes(tmp_path, keep_only("double_loop"))]), tmp_path)
+    assert "no headline: only the baseline double_loop was measured" in capsys.readouterr().out
+
+
+def test_the_headline_size_is_one_where_the_baseline_ran(tmp_path):
+    """Equal coverage at two sizes, the baseline missing at the larger: the headline takes the size it can compare."""
+    def change(data):
+        data["benchmarks"] = [e for e in data["benchmarks"] if not (
+            (e["extra_info"]["implementation"] == "double_loop" and "n100-m1000-" in e["name"])
+            or (e["extra_info"]["implementation"] == "single_loop" and "n100-m1000-" not in e["name"]))]
+
+    view = main_view([with_changes(tmp_path, change)])
+    assert view.headline_size == (100, 100, s.LECTURE) and view.headline()
+    assert "computes one gradient" in markdown.headline_sentence(view)
+
+
+def tied_results(fast: list[float], close: list[float]) -> Results:
+    """double_loop, 'fast' and 'close' timed in the same 8 rounds; 'slow' far behind."""
+    seconds = {"double_loop": [10.0] * 8, "fast": fast, "close": close, "slow": [5.0] * 8}
+    return Results(records=[known_record(name, sorted(x)[4]) for name, x in seconds.items()],
+                   rounds=[known_rounds(seconds)], series={"known": known_series({})})
+
+
+def test_overlapping_intervals_at_the_top_are_called_a_tie():
+    """The two fastest whose intervals overlap are named together as tied; neither is crowned."""
+    view = derive.analyse(tied_results([1.0, 1.1, 0.9, 1.0, 1.05, 0.95, 1.0, 1.0],
+                                       [1.02, 1.12, 0.92, 1.0, 1.06, 0.97, 1.01, 1.03]), "double_loop").series[0]
+    sentence = markdown.headline_sentence(view)
+    assert "**fast and close are tied**" in sentence and "which is fastest is not detectable" in sentence
+    assert "computes one gradient" not in sentence and "slow" not in sentence
+    assert [x.record.implementation for x in view.leaders()] == ["fast", "close"]
+
+
+def test_separate_intervals_at_the_top_crown_one():
+    """When the fastest interval is clear of the next, the headline names that one comparison alone."""
+    view = derive.analyse(tied_results([1.0] * 8, [2.0, 2.1, 1.9, 2.0, 2.05, 1.95, 2.0, 2.0]),
+                          "double_loop").series[0]
+    sentence = markdown.headline_sentence(view)
+    assert "**fast computes one gradient in 1 s, ×10 [10–10] faster than double_loop**" in sentence
+    assert "tied" not in sentence and "close" not in sentence
+
+
+def with_float32_and_two_threads(data):
+    """Each float64 one-thread gradient timing again as float32 and as two threads, 100 times faster, no rounds."""
+    extra = []
+    for e in data["benchmarks"]:
+        if e["extra_info"].get("benchmark") == s.GRADIENTS:
+            for dtype, threads in (("float32", 1), ("float64", 2)):
+                copy = json.loads(json.dumps(e))
+                for part in (copy["extra_info"], copy["params"]):
+                    part.update(dtype=dtype, threads=threads)
+                copy["stats"]["median"] /= 100
+                extra.append(copy)
+    data["benchmarks"] += extra
+
+
+@needs_new
+def test_the_headline_is_one_same_dtype_comparison_from_rounds(tmp_path):
+    """Faster float32 and two-thread timings without rounds: the headline compares within float64 and with rounds."""
+    view = main_view([with_changes(tmp_path, with_float32_and_two_threads, NEW_JSON)], baseline=None)
+    assert {x.record.dtype for x in view.headline()} == {"float64"}
+    assert all(x.interval is not None and x.record.threads == 1 for x in view.leaders())
+    sentence = markdown.headline_sentence(view)
+    assert "float32" not in sentence and "2 threads" not in sentence and fmt.NOT_INTERLEAVED not in sentence
+    assert ", in float64 (" in sentence and "double_loop on 1 thread" in sentence
+    assert all(f"{x.record.implementation} on 1 thread" in sentence for x in view.leaders())
+
+
+def test_the_headline_of_a_mixed_file_without_rounds_compares_within_the_baselines_dtype():
+    """The recorded file mixes float32 and two threads: the headline names one float64 comparison and its threads."""
+    view = main_view([PYTEST_JSON])
+    sentence = markdown.headline_sentence(view)
+    assert "float32" not in sentence and sentence.count("×") == 1
+    (best,) = view.leaders()
+    assert best.record.dtype == best.base.dtype == "float64"
+    assert f"**{best.record.implementation} on {fmt.threads(best.record.threads)} computes one gradient" in sentence
+
+
+# --- where the times come from ---------------------------------------------------------------------------
+
+
+def test_an_asv_report_names_asv_and_warns_of_single_samples(tmp_path, monkeypatch, capsys):
+    """asv --quick results: the report says asv's medians (not pytest-benchmark's) and warns they are one sample."""
+    monkeypatch.setattr(figures, "FIGURES", {})
+    run = write(load([], ASV_DIR), tmp_path)
+    text = (run / "report.md").read_text()
+    count = len(main_view([], asv=ASV_DIR).records)
+    assert "asv's medians" in text and "pytest-benchmark" not in text
+    assert f"**{count} of {count} timings hold a single sample (asv run --quick times each benchmark once)" in text
+    assert "| – (1 sample) | – | 1 |" in markdown.times_table(main_view([], asv=ASV_DIR))
+    assert f"WARNING: {count} of {count} timings hold a single sample" in capsys.readouterr().out
+
+
+def test_a_pytest_benchmark_report_names_pytest_benchmark_and_warns_of_nothing(tmp_path):
+    """The recorded pytest-benchmark run took several rounds per case: its source, no single-sample warning."""
+    text = markdown.render(derive.analyse(load([PYTEST_JSON]), "double_loop"), {})
+    assert "Times shown are pytest-benchmark's medians" in text and "single sample" not in text
+
+
+# --- text from the data in figures and Markdown -----------------------------------------------------------
+
+
+ODD_NAME = "a$_$b|c*d_e`<x>[y]"  # mathtext that does not parse, and every Markdown special character
+
+
+def test_odd_implementation_names_are_drawn_and_escaped(tmp_path, capsys):
+    """A name with $ and Markdown specials: every figure is drawn and every table keeps its columns."""
+    def rename(data):
+        data["machine_info"]["logreg"]["read_bandwidth_gbs"] = 12.5
+        for e in data["benchmarks"]:
+            if e["extra_info"]["implementation"] == "numba":
+                e["extra_info"]["implementation"] = ODD_NAME
+
+    run = write(load([with_changes(tmp_path, rename)]), tmp_path)
+    for name in ("time_vs_m", "time_vs_n", "speedup_heatmap", "headline", "roofline"):
+        assert_picture(run / f"{name}.png")
+    text = (run / "report.md").read_text()
+    assert fmt.md(ODD_NAME) in text and ODD_NAME not in text
+    for block in text.split("\n\n"):
+        rows = [line for line in block.splitlines() if line.startswith("|")]
+        cells = {len(re.findall(r"(?<!\\)\|", row)) for row in rows}
+        assert len(cells) <= 1, f"a table lost its columns:\n{block}"
+
+
+def test_md_escapes_markup_and_keeps_plain_names_readable():
+    """Markdown specials are escaped; an underscore inside a word (double_loop) is left as it is."""
+    assert fmt.md("double_loop") == "double_loop"
+    assert fmt.md("a$b|c*d_e") == r"a\$b\|c\*d_e"
+    assert fmt.md("_x_ <b> [l] `c`\nnext") == r"\_x\_ \<b\> \[l\] \`c\` next"
+    assert fmt.code("a`b") == "`` a`b ``"
+
+
+# --- the roofline's ceiling labels ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("levels", [
+    {s.L2: 90.0, s.L3: 8.5, s.DRAM: 7.7},  # L3 and DRAM close
+    {s.L2: 10.0, s.L3: 9.5, s.DRAM: 9.0},  # all three close
+])
+def test_roofline_ceiling_labels_never_overlap(tmp_path, monkeypatch, levels):
+    """Close ceilings get their labels stacked apart: no two label boxes overlap once drawn."""
+    drawn = {}
+    monkeypatch.setattr(figures, "save", lambda fig, path, v: drawn.setdefault("fig", fig) and path)
+    records = [known_record("numpy", 1e-3), known_record("numba", 10.0)]  # 8 and 0.0008 GB/s: a wide axis
+    results = Results(records=records, series={"known": known_series({k: {1: x} for k, x in levels.items()})})
+    assert figures.roofline(derive.analyse(results, "numpy").series[0], tmp_path / "roofline.png") is not None
+    fig = drawn["fig"]
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    boxes = [t.get_bbox_patch().get_window_extent() for t in ax.texts]  # each label's white box
+    assert len(boxes) == 3
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    figures.plt.close(fig)
