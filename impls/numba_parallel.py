@@ -73,7 +73,8 @@ def column_block_size(n: int, itemsize: int) -> int:
 
 
 def block_for(X) -> int:
-    """Examples per block for a 2-D X as given: column_block_size where Numba sees it column-major (F), else block_size."""
+    """Examples per block for a 2-D X as given: column_block_size where Numba sees it column-major (F),
+    else block_size."""
     columns = X.flags.f_contiguous and not X.flags.c_contiguous  # how numba.typeof picks layout "F"
     return (column_block_size if columns else block_size)(X.shape[0], X.itemsize)
 
@@ -344,7 +345,8 @@ def _rows_block(w, b, X, lo, hi, y, buf, dw):
 
 @numba.njit(**_JIT)
 def _columns_block(w, b, X, lo, hi, y, buf, dw):
-    """Columns [lo, hi) of a column-major X (each example contiguous): z per example, dz, then dw four examples at a time."""
+    """Columns [lo, hi) of a column-major X (each example contiguous): z per example, dz, then dw four
+    examples at a time."""
     n = X.shape[0]
     nb = hi - lo
     z = buf[:nb]
@@ -360,9 +362,9 @@ def _columns_block(w, b, X, lo, hi, y, buf, dw):
         for j in range(n):
             dw[j] += X[j, i] * d0 + X[j, i + 1] * d1 + X[j, i + 2] * d2 + X[j, i + 3] * d3
         k += 4
-    for k in range(k, nb):
+    for rest in range(k, nb):  # the last nb % 4 examples
         for j in range(n):
-            dw[j] += X[j, lo + k] * z[k]
+            dw[j] += X[j, lo + rest] * z[rest]
     return db, cost
 
 

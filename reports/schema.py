@@ -84,7 +84,8 @@ FAILED = "failed"  # [{"case": id, "cause": "error"|"crash"|"timeout"|"interrupt
 # in it (CRASH: a signal such as SIGSEGV, or an exit code; MEMORY: SIGKILL the sweep did not send,
 # which is what the kernel's out-of-memory killer sends); it ran past the per-case timeout (TIMEOUT);
 # SIGINT/SIGTERM stopped the sweep during it (STOPPED, and the record's INTERRUPTED is true).
-CAUSE_ERROR, CAUSE_CRASH, CAUSE_MEMORY, CAUSE_TIMEOUT, CAUSE_STOPPED = "error", "crash", "memory", "timeout", "interrupted"
+CAUSE_ERROR, CAUSE_CRASH, CAUSE_MEMORY = "error", "crash", "memory"
+CAUSE_TIMEOUT, CAUSE_STOPPED = "timeout", "interrupted"
 CAUSES = (CAUSE_ERROR, CAUSE_CRASH, CAUSE_MEMORY, CAUSE_TIMEOUT, CAUSE_STOPPED)
 INTERRUPTED = "interrupted"  # true when the sweep was stopped before its end
 BANDWIDTH = "bandwidth"  # {"levels": {level: {threads: GB/s}}, "level_bytes": {level: bytes}, "samples": [...]}
