@@ -25,6 +25,16 @@ state and is not called. The verdict is "slower" or "faster" only when the widen
 excludes 1; its half-width is the smallest change this pair of runs could have detected.
 ``--fail-above PCT`` makes the exit code 1 when a case is slower by more than PCT percent with its
 whole widened interval above it.
+
+Counts. Where both runs counted (kind ``counts``) under the same instrument (valgrind version, simulated
+caches, CPU, threads, calls: COMPARED_CONDITIONS), each case's instructions, estimated cycles and bytes from
+memory are compared as new ÷ old: counts repeat within 0.1%, so a change beyond COUNT_NOISE (1%) is "more"
+or "fewer", else "same within 1%"; bytes from memory must also move by 1% of X, since a few cache lines more
+or less are noise for an X that fits in the cache. ``--fail-above`` applies to them too: a count that
+grows by more than PCT percent fails the gate. Where the instrument differs, counts are not compared and
+the field that differs is named. Differing library versions do not stop the comparison: the libraries are
+part of what is measured (a new NumPy that executes more instructions is a change the gate must see), and
+the versions that differ are named so that a change can be put down to them.
 """
 
 from __future__ import annotations
@@ -34,9 +44,10 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from reports import schema, stats
+from reports import fmt, schema, stats
+from reports.derive import COUNT_NOISE
 from reports.fmt import time as format_time
-from reports.load import ReportInputError, Results, default_baseline, load
+from reports.load import Counted, Counting, Counts, ReportInputError, Results, default_baseline, load
 
 FAIL_ABOVE_PCT = 10.0
 # Between-run scatter allowed for, in robust standard deviations (1.4826 × MAD). Six, not three, because the
@@ -92,6 +103,57 @@ class Row:
         return self.lo > 1 + fail_above / 100
 
 
+# What makes two counts comparable: the instrument. Library versions are part of what is measured (see above).
+COMPARED_CONDITIONS = tuple(key for key in schema.COUNTING_FIELDS if key != "versions")
+GATED_COUNTS = (schema.INSTRUCTIONS, schema.ESTIMATED_CYCLES, schema.MEMORY_BYTES)  # what --fail-above applies to
+COUNT_WORDS = {schema.INSTRUCTIONS: "instructions", schema.ESTIMATED_CYCLES: "estimated cycles",
+               schema.MEMORY_BYTES: "bytes from memory"}
+
+
+@dataclass(frozen=True)
+class CountRow:
+    """One counted case in both runs: each gated count's new ÷ old and verdict."""
+
+    case: tuple  # Counted.case: (implementation, n, m, layout, dtype, threads)
+    old: Counts
+    new: Counts
+    bytes_x: int
+
+    def ratio(self, key: str) -> float:
+        old, new = getattr(self.old, key), getattr(self.new, key)
+        return new / old if old else (1.0 if new == old else math.inf)
+
+    def moved(self, key: str, by: float = COUNT_NOISE) -> bool:
+        """The count changed by more than `by` (and, for memory, by more than COUNT_NOISE of X's bytes)."""
+        change = abs(getattr(self.new, key) - getattr(self.old, key))
+        floor = COUNT_NOISE * self.bytes_x if key == schema.MEMORY_BYTES else 0.0
+        return abs(self.ratio(key) - 1) > by and change > floor
+
+    def verdict(self, key: str) -> str:
+        if not self.moved(key):
+            return f"same within {COUNT_NOISE:.0%}"
+        return "more" if self.ratio(key) > 1 else "fewer"
+
+    def grown(self, fail_above: float) -> list[str]:
+        """The gated counts that grew by more than fail_above percent (and beyond the counts' noise)."""
+        return [key for key in GATED_COUNTS if self.ratio(key) > 1 + fail_above / 100
+                and self.moved(key, max(COUNT_NOISE, fail_above / 100))]
+
+    def fails(self, fail_above: float) -> bool:
+        return bool(self.grown(fail_above))
+
+
+@dataclass(frozen=True)
+class CountsComparison:
+    """Both runs' counts: a row per case counted in both, or why they were not compared."""
+
+    rows: list[CountRow]
+    not_compared: str | None = None  # why (a condition that differs, a run without counts)
+    versions: tuple[str, ...] = ()  # "numpy 2.4.6 → 2.5.0": libraries whose versions differ
+    only_old: tuple[tuple, ...] = ()
+    only_new: tuple[tuple, ...] = ()
+
+
 @dataclass(frozen=True)
 class Comparison:
     """Every case of OLD and NEW: the rows in both, the cases in one only, and the machines."""
@@ -104,10 +166,13 @@ class Comparison:
     same_machine: bool
     machines: tuple[str, str]
     fail_above: float
+    counts: CountsComparison | None = None  # None: neither run counted
 
     @property
-    def failing(self) -> list[Row]:
-        return [r for r in self.rows if r.fails(self.fail_above)]
+    def failing(self) -> list[Row | CountRow]:
+        """Timed cases slower, and counted cases with a count grown, beyond the gate."""
+        counted = self.counts.rows if self.counts else []
+        return [r for r in [*self.rows, *counted] if r.fails(self.fail_above)]
 
 
 def results_file(path: Path) -> Path:
@@ -145,6 +210,55 @@ def sides(results: Results) -> dict[tuple, Side]:
         found[case] = Side(statistics.median(t for _, seconds, *_ in visits for t in seconds), tuple(samples),
                            statistics.median(probes) if probes else None, relative=all(v[3] for v in visits))
     return found
+
+
+def counting_of(results: Results) -> Counting | None:
+    """The conditions of a run's (single) series' counts, or None when it did not count."""
+    return next(iter(results.series.values())).run.counting
+
+
+def condition_differences(old: Counting, new: Counting) -> list[str]:
+    """Each compared condition that differs, as 'valgrind (3.19.0 in old, 3.20.0 in new)'."""
+    return [f"{key} ({getattr(old, key)} in old, {getattr(new, key)} in new)" for key in COMPARED_CONDITIONS
+            if getattr(old, key) != getattr(new, key)]
+
+
+def why_not_compared(old: Counting | None, new: Counting | None) -> str | None:
+    """Why two runs' counts cannot be compared, or None when they can."""
+    for side, k, other in (("old", old, "new"), ("new", new, "old")):
+        if k is None:
+            return f"only the {other} run counted"
+        if k.reason is not None:
+            return f"the {side} run could not count: {k.reason}"
+    differs = condition_differences(old, new)
+    return f"the counting conditions differ: {'; '.join(differs)}" if differs else None
+
+
+def counted_cases(results: Results) -> dict[tuple, Counted]:
+    return {c.case: c for c in results.counted if c.counts is not None}
+
+
+def compare_counts(old_results: Results, new_results: Results) -> CountsComparison | None:
+    """A CountRow per case counted in both runs under the same instrument, or why none (None: neither counted)."""
+    old_k, new_k = counting_of(old_results), counting_of(new_results)
+    if old_k is None and new_k is None:
+        return None
+    why = why_not_compared(old_k, new_k)
+    if why is not None:
+        return CountsComparison([], why)
+    old, new = counted_cases(old_results), counted_cases(new_results)
+    versions = tuple(f"{lib} {old_k.versions.get(lib, '–')} → {new_k.versions.get(lib, '–')}"
+                     for lib in dict.fromkeys([*old_k.versions, *new_k.versions])
+                     if old_k.versions.get(lib) != new_k.versions.get(lib))
+    rows = [CountRow(case, old[case].counts, new[case].counts, old[case].bytes_x) for case in old if case in new]
+    return CountsComparison(rows, None, versions, tuple(c for c in old if c not in new),
+                            tuple(c for c in new if c not in old))
+
+
+def counted_label(case: tuple) -> str:
+    """A counted case as it reads in a table: 'counts numpy n=100 m=10,000 lecture float64 t=1'."""
+    impl, n, m, layout, dtype, threads = case
+    return f"counts {impl} n={n:,} m={m:,} {layout} {dtype} t={threads}"
 
 
 def approximate(old: Side, new: Side) -> stats.Interval:
@@ -210,7 +324,7 @@ def compare(old_path: Path, new_path: Path, fail_above: float = FAIL_ABOVE_PCT) 
     machines = (machine_label(old_results), machine_label(new_results))
     return Comparison(str(old_path), str(new_path), rows(old, new, both),
                       sorted(c for c in old if c not in new), sorted(c for c in new if c not in old),
-                      machines[0] == machines[1], machines, fail_above)
+                      machines[0] == machines[1], machines, fail_above, compare_counts(old_results, new_results))
 
 
 def format_change(x: float) -> str:
@@ -247,7 +361,41 @@ def markdown(c: Comparison) -> str:
     for title, cases in (("Only in old", c.only_old), ("Only in new", c.only_new)):
         if cases:
             lines += ["", f"## {title}", *(f"- {case_label(case)}" for case in cases)]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + counts_markdown(c)) + "\n"
+
+
+def count_cell(r: CountRow, key: str) -> str:
+    """'385 k → 404 k (+5%, more)'."""
+    old, new = getattr(r.old, key), getattr(r.new, key)
+    shown = fmt.size if key == schema.MEMORY_BYTES else fmt.amount
+    return f"{shown(old)} → {shown(new)} ({format_change(r.ratio(key))}, {r.verdict(key)})"
+
+
+def counts_markdown(c: Comparison) -> list[str]:
+    """The counts section: a row per counted case with each gated count's change, or why none were compared."""
+    k = c.counts
+    if k is None:
+        return []
+    lines = ["", "## Counts (callgrind, one thread)"]
+    if k.not_compared:
+        return lines + [f"Counts are not compared: {k.not_compared}."]
+    failing = [r for r in k.rows if r.fails(c.fail_above)]
+    lines += [f"{len(k.rows)} cases counted in both runs. Counts repeat within 0.1%, so a change beyond "
+              f"{COUNT_NOISE:.0%} is \"more\" or \"fewer\" (bytes from memory: also beyond {COUNT_NOISE:.0%} of "
+              f"X's bytes). Gate: a case fails when a count grows by more than {c.fail_above:g}% "
+              f"({len(failing)} fail)."]
+    if k.versions:
+        lines.append(f"**Library versions differ** ({', '.join(k.versions)}): a change may come from them, not "
+                     "from the code.")
+    lines += ["", "| case | " + " | ".join(COUNT_WORDS[key] for key in GATED_COUNTS) + " | gate |",
+              "|---|" + "---:|" * len(GATED_COUNTS) + "---|"]
+    for r in sorted(k.rows, key=lambda r: (-max(r.ratio(key) for key in GATED_COUNTS), r.case)):
+        gate = "FAIL: " + ", ".join(COUNT_WORDS[key] for key in r.grown(c.fail_above)) if r.fails(c.fail_above) else ""
+        lines.append(f"| {fmt.md(counted_label(r.case))} | " + " | ".join(count_cell(r, key) for key in GATED_COUNTS)
+                     + f" | {gate} |")
+    for title, cases in (("Counted only in old", k.only_old), ("Counted only in new", k.only_new)):
+        lines += ["", f"{title}: " + ", ".join(counted_label(x) for x in cases) + "."] if cases else []
+    return lines
 
 
 def figure(c: Comparison, path: Path) -> Path | None:
@@ -315,4 +463,23 @@ def summary_lines(c: Comparison) -> list[str]:
             flag = "  FAIL" if r.fails(c.fail_above) else ""
             lines.append(f"  {r.verdict:<7} {format_change(r.ratio.median):>7} [{format_change(r.lo)} … "
                          f"{format_change(r.hi)}] {case_label(r.case)}{flag}")
+    return lines + counts_summary_lines(c)
+
+
+def counts_summary_lines(c: Comparison) -> list[str]:
+    """The counts' part of the terminal summary: how many cases, each one that changed, or why none compared."""
+    k = c.counts
+    if k is None:
+        return []
+    if k.not_compared:
+        return [f"counts not compared: {k.not_compared}"]
+    changed = [r for r in k.rows if any(r.moved(key) for key in GATED_COUNTS)]
+    lines = [f"counts: {len(k.rows)} cases in both, {len(changed)} changed beyond {COUNT_NOISE:.0%}"
+             + (f" (library versions differ: {', '.join(k.versions)})" if k.versions else "")]
+    for r in changed:
+        flag = f"  FAIL ({', '.join(COUNT_WORDS[key] for key in r.grown(c.fail_above))})" \
+            if r.fails(c.fail_above) else ""
+        moves = ", ".join(f"{COUNT_WORDS[key]} {format_change(r.ratio(key))}" for key in GATED_COUNTS
+                          if r.moved(key))
+        lines.append(f"  {counted_label(r.case)}: {moves}{flag}")
     return lines

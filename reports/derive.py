@@ -10,10 +10,11 @@ one asv environment): two runs' timings are never divided by each other here.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from reports import schema as s
-from reports.load import Failure, Record, ReportInputError, Results, Rounds, Series, default_baseline
+from reports.load import Counted, Counting, Failure, Record, ReportInputError, Results, Rounds, Series, default_baseline
 from reports.stats import Interval, median_interval, ratios
 
 REFERENCE_DTYPE = "float64"
@@ -23,6 +24,14 @@ REFERENCE_DTYPE = "float64"
 STEAL_WARN = 0.05  # 5% of CPU ticks stolen by the hypervisor: a lone median can be off by about as much
 LOAD_WARN = 1.0  # 1-minute load per core above 1: other runnable processes competed for the cores
 DRIFT_WARN = 0.15  # the DRAM probe moved by 15%: a × limit without rounds is uncertain by that much
+
+# Counts repeat within 0.1% between runs: a count 1% larger is more work, not noise.
+COUNT_NOISE = 0.01
+# A ratio of medians (no rounds) moves 15–60% between runs on a shared machine: only a larger gap is a gap.
+UNPAIRED_GAP = 1.5
+# Instructions per example that stay within this factor while n grows at least PER_EXAMPLE_SPAN-fold:
+# the cost follows the examples (columns of X), not the elements.
+PER_EXAMPLE_FACTOR, PER_EXAMPLE_SPAN = 1.5, 4
 
 
 @dataclass(frozen=True)
@@ -231,6 +240,120 @@ def overlap(a: Ratio, b: Ratio) -> bool:
         a.interval.lo <= b.interval.hi and b.interval.lo <= a.interval.hi
 
 
+# --- counts: what the work and the memory traffic say about the timings ------------------------------------
+
+
+@dataclass(frozen=True)
+class Pair:
+    """At one size, one implementation against the next faster one (by time where both were timed, else by
+    instructions per element): how their times and their counts compare."""
+
+    slower: Counted  # the one with the larger time (or, untimed, more instructions per element)
+    faster: Counted
+    time: Ratio | None  # slower's time / faster's at 1 thread (paired where rounds hold both); None: not timed
+
+    @property
+    def work(self) -> float:
+        """slower's instructions per element / faster's."""
+        return self.slower.counts.instructions_per_element / self.faster.counts.instructions_per_element
+
+    @property
+    def cycles(self) -> float:
+        return self.slower.counts.estimated_cycles / self.faster.counts.estimated_cycles
+
+    @property
+    def explained(self) -> bool:
+        """The slower one does more counted work (instructions per element beyond the counts' noise)."""
+        return self.work > 1 + COUNT_NOISE
+
+    @property
+    def gap(self) -> bool:
+        """Whether the timings show the slower one slower: a paired interval above 1, or an unpaired ratio of
+        medians of at least UNPAIRED_GAP; True for untimed pairs (ordered by work alone)."""
+        if self.time is None:
+            return True
+        return self.time.median > 1 and (self.time.detectable if self.time.interval
+                                         else self.time.median >= UNPAIRED_GAP)
+
+
+@dataclass(frozen=True)
+class PerExample:
+    """An implementation whose instructions follow m, not n·m: counted at sizes whose n differ PER_EXAMPLE_SPAN-fold."""
+
+    implementation: str
+    points: tuple[Counted, ...]  # smallest n first
+
+    def per_example(self, c: Counted) -> float:
+        return c.counts.instructions / c.m
+
+
+@dataclass
+class CountsView:
+    """The counts of one series: conditions, counted cases, cases without counts, and what they explain."""
+
+    counting: Counting | None  # None: the run did not count
+    counted: list[Counted]  # with counts, in the file's order
+    missing: list[Counted]  # with the reason they have none
+    pairs: list[Pair]
+    per_example: list[PerExample]
+    reads: list[list[Counted]]  # per size where reads of X are stated: its cases, fewest reads first
+
+    def sizes(self) -> list[tuple]:
+        """(n, m, layout, dtype) of the counted cases, smallest n·m first."""
+        return sorted({c.size[:4] for c in self.counted}, key=lambda x: (x[0] * x[1], x))
+
+    def at(self, size: tuple) -> list[Counted]:
+        return [c for c in self.counted if c.size[:4] == size]
+
+
+def timed_pair(a: Counted, b: Counted, timed: dict[tuple, Record], visits: list[Rounds]) -> Pair:
+    """a and b with the slower first: the per-round ratio decides where rounds hold both (it can contradict the
+    order of two medians taken at different moments), else the medians."""
+    time = speedup(timed[b.case], timed[a.case], visits)
+    if time.median >= 1:
+        return Pair(a, b, time)
+    return Pair(b, a, speedup(timed[a.case], timed[b.case], visits))
+
+
+def size_pairs(found: list[Counted], timed: dict[tuple, Record], visits: dict) -> list[Pair]:
+    """Neighbours at one size, slowest first: by time when every one was timed at 1 thread, else by work
+    (untimed neighbours whose work is equal within the counts' noise are left out)."""
+    if all(c.case in timed for c in found):
+        order = sorted(found, key=lambda c: -timed[c.case].median)
+        return [timed_pair(a, b, timed, visits.get((timed[a.case].series, *a.size), []))
+                for a, b in itertools.pairwise(order)]
+    order = sorted(found, key=lambda c: -c.counts.instructions_per_element)
+    return [Pair(a, b, None) for a, b in itertools.pairwise(order)
+            if a.counts.instructions_per_element > (1 + COUNT_NOISE) * b.counts.instructions_per_element]
+
+
+def per_example(counted: list[Counted]) -> list[PerExample]:
+    """Implementations whose instructions per example stay within PER_EXAMPLE_FACTOR over a PER_EXAMPLE_SPAN-fold n."""
+    out = []
+    for name in dict.fromkeys(c.implementation for c in counted):
+        mine = sorted((c for c in counted if c.implementation == name), key=lambda c: (c.n, c.m))
+        low, high = mine[0], mine[-1]
+        each = [c.counts.instructions / c.m for c in mine]
+        if high.n >= PER_EXAMPLE_SPAN * low.n and max(each) <= PER_EXAMPLE_FACTOR * min(each):
+            out.append(PerExample(name, (low, high)))
+    return out
+
+
+def analyse_counts(results: Results, series: Series, records: list[Record]) -> CountsView:
+    """The counts of one series, and their pairs, per-example costs and reads of X."""
+    mine = [c for c in results.counted if c.series == series.label]
+    counted = [c for c in mine if c.counts is not None]
+    timed = {(r.implementation, *r.size): r for r in records}
+    visits = pool([x for x in results.rounds if x.series == series.label])
+    view = CountsView(series.run.counting, counted, [c for c in mine if c.counts is None], [], per_example(counted), [])
+    for size in view.sizes():
+        found = view.at(size)
+        view.pairs += size_pairs(found, timed, visits)
+        stated = sorted((c for c in found if c.counts.x_reads is not None), key=lambda c: c.counts.x_reads)
+        view.reads += [stated] if stated else []
+    return view
+
+
 # --- the view ---------------------------------------------------------------------------------------------
 
 
@@ -252,6 +375,7 @@ class SeriesView:
     history: list[Record]  # asv, every commit
     failures: list[Failure] = field(default_factory=list)
     noise_flags: tuple[str, ...] = ()
+    counts: CountsView | None = None
 
     @property
     def label(self) -> str:
@@ -323,7 +447,8 @@ def analyse_series(results: Results, series: Series, baseline: str, failures: li
         scaling=scaling, generated=[r for r in mine if r.benchmark == s.SCALING_GENERATED],
         other=[r for r in mine if r.benchmark in (s.TRAIN, s.PREPARE)],
         history=[r for r in results.history if r.series == series.label],
-        failures=series.run.failed + failures, noise_flags=noise_flags(series))
+        failures=series.run.failed + failures, noise_flags=noise_flags(series),
+        counts=analyse_counts(results, series, records))
 
 
 def analyse(results: Results, baseline: str | None = None, failures: list[dict] | None = None) -> View:

@@ -395,9 +395,59 @@ def scaling(v: SeriesView, path: Path) -> Path | None:
     return save(fig, path, v)
 
 
+def size_label(size: tuple) -> str:
+    """A counted size as an axis label: 'n = 10\nm = 1,000' (layout and dtype where not the lecture's float64)."""
+    n, m, layout, dtype = size
+    extra = " ".join(x for x in (layout, dtype) if x not in (s.LECTURE, derive.REFERENCE_DTYPE))
+    return fmt.drawn(f"n = {n:,}\nm = {m:,}" + (f"\n{extra}" if extra else ""))
+
+
+def grouped_bars(ax, groups: list[list], value, colors: dict, text) -> None:
+    """A group of bars per size (one per counted case, coloured by implementation), each labelled with text(value)."""
+    width = min(0.8 / max(len(g) for g in groups), 0.2)  # a few bars stay bars, not walls
+    for i, group in enumerate(groups):
+        for j, c in enumerate(group):
+            x = i + (j - (len(group) - 1) / 2) * width
+            ax.bar(x, value(c), width * 0.92, color=colors[c.implementation])
+            ax.text(x, value(c), text(value(c)), ha="center", va="bottom", fontsize=7, rotation=90)
+    ax.set_xlim(-0.6, len(groups) - 0.4)
+    ax.margins(y=0.25)
+
+
+def counts(v: SeriesView, path: Path) -> Path | None:
+    """Instructions per element (log) and reads of X per implementation, a group of bars per counted size."""
+    c = v.counts
+    if c is None or not c.counted:
+        return None
+    names = list(dict.fromkeys([*derive.implementations(v.records), *(x.implementation for x in c.counted)]))
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    colors = {name: cycle[i % len(cycle)] for i, name in enumerate(names)}  # as Style colours the timings
+    sizes = c.sizes()
+    fig, axes = new_figure(1 + bool(c.reads), "What each gradient call does, counted under callgrind (one thread)",
+                           width=5.6, height=4.4)
+    grouped_bars(axes[0], [c.at(x) for x in sizes], lambda x: x.counts.instructions_per_element, colors, fmt.figure)
+    axes[0].set_yscale("log")
+    axes[0].set_xticks(range(len(sizes)), [size_label(x) for x in sizes])
+    axes[0].set(ylabel="instructions per element of X (n·m, log)", title="Work: instructions per element")
+    if c.reads:
+        # The file's order, as on the left, so a colour sits in the same place in both panels.
+        groups = [[x for x in c.at(found[0].size[:4]) if x.counts.x_reads is not None] for found in c.reads]
+        grouped_bars(axes[1], groups, lambda x: x.counts.x_reads, colors, lambda x: f"{x:.2f}")
+        axes[1].set_xticks(range(len(groups)), [size_label(x[0].size[:4]) for x in groups])
+        top = int(max(x.counts.x_reads for g in groups for x in g)) + 1
+        names_of = {1: "1: one pass", 2: "2: two passes"}
+        axes[1].set_yticks(range(top + 1), [names_of.get(k, str(k)) for k in range(top + 1)])
+        axes[1].grid(True, axis="y", linestyle=":", alpha=0.6)
+        axes[1].set(ylabel="bytes from memory ÷ bytes of X", title="Traffic: reads of X per call")
+    handles = [Line2D([], [], color=colors[name], linewidth=8, label=fmt.drawn(name)) for name in names
+               if any(x.implementation == name for x in c.counted)]
+    axes[-1].legend(handles=handles, **LEGEND)
+    return save(fig, path, v)
+
+
 FIGURES = {"time_vs_m": time_vs_m, "time_vs_n": time_vs_n, "speedup_heatmap": speedup_heatmap,
            "headline": headline_bars, "history": history, "roofline": roofline, "threads": threads_split,
-           "scaling": scaling}
+           "scaling": scaling, "counts": counts}
 
 
 def draw(view: View, out: Path) -> dict[str, dict[str, Path]]:

@@ -86,6 +86,28 @@ def nbytes(value: int | None) -> str:
     return "–" if value is None else f"{value / 2**20:.3g} MiB"
 
 
+def size(value: float) -> str:
+    """A number of bytes in binary units: '0 B', '1.22 KiB', '162 MiB'."""
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if value >= scale * 0.9995:  # what would print as 1.02e+03 KiB prints as 1 MiB
+            return f"{value / scale:.3g} {unit}"
+    return f"{value:.0f} B"
+
+
+def amount(value: float) -> str:
+    """A large count with three significant digits: '86.9 k', '22.5 M', '1.2 G'."""
+    value = float(f"{value:.3g}")  # rounded first, so 999,999 reads 1 M, not 1e+03 k
+    for unit, scale in ((" G", 1e9), (" M", 1e6), (" k", 1e3)):
+        if value >= scale:
+            return f"{value / scale:.3g}{unit}"
+    return f"{value:g}"
+
+
+def figure(value: float) -> str:
+    """A measured value with three significant digits and no exponent: 2,253, 38.5, 3.35, 0.0123."""
+    return f"{value:,.0f}" if value >= 99.95 else f"{value:.3g}"
+
+
 def threads(count: int) -> str:
     """"1 thread", "2 threads"."""
     return f"{count} thread{'s' if count > 1 else ''}"

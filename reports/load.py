@@ -221,6 +221,65 @@ class FirstCall:
     cache: str | None  # "hit" (loaded from the cache), "miss" (compiled), None (unknown)
 
 
+@dataclass(frozen=True)
+class Counts:
+    """Per-call counts of one case under callgrind (schema.COUNT_FIELDS)."""
+
+    instructions: float
+    estimated_cycles: float  # L1 hits + 5 × LL hits + 35 × RAM accesses (iai-callgrind's estimate)
+    memory_bytes: float  # simulated last-level misses × line bytes
+    x_reads: float | None  # memory_bytes / bytes of X; None where X is too small against the simulated LL
+    instructions_per_element: float  # instructions / (n·m)
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One case of a counts entry: its size, and its Counts or the reason it has none."""
+
+    implementation: str
+    n: int
+    m: int
+    layout: str
+    dtype: str
+    threads: int
+    bytes_x: int
+    level: str | None
+    memory: str
+    counts: Counts | None
+    reason: str | None = None
+    series: str = ""
+
+    @property
+    def size(self) -> tuple:
+        return (self.n, self.m, self.layout, self.dtype, self.threads)
+
+    @property
+    def case(self) -> tuple:
+        """(implementation, n, m, layout, dtype, threads): the timed Record of the same case has these too."""
+        return (self.implementation, *self.size)
+
+
+@dataclass(frozen=True)
+class Counting:
+    """What two runs' counts must share to be compared (schema.COUNTING_FIELDS), or why none were made."""
+
+    valgrind: str | None = None
+    ll_bytes: int | None = None
+    line_bytes: int | None = None
+    cache_args: tuple[str, ...] = ()
+    cpu: str | None = None
+    threads: int | None = None
+    calls: int | None = None
+    versions: dict[str, str] = field(default_factory=dict)
+    reason: str | None = None  # set (and the rest empty) when no counts could be made
+
+    def as_dict(self) -> dict:
+        """The conditions as the file holds them ({"reason"} alone when none could be made)."""
+        if self.reason is not None:
+            return {s.REASON: self.reason}
+        return {key: list(x) if isinstance(x := getattr(self, key), tuple) else x for key in s.COUNTING_FIELDS}
+
+
 @dataclass
 class Run:
     """The run record (output_json[SUITE_KEY]): what the run says about itself."""
@@ -236,6 +295,7 @@ class Run:
     level_bytes: dict[str, int] = field(default_factory=dict)  # level -> bytes it holds
     noise: Noise | None = None
     first_call: dict[str, FirstCall] = field(default_factory=dict)
+    counting: Counting | None = None  # the counts entry's conditions; None: counts were not asked for
 
 
 @dataclass(frozen=True)
@@ -267,6 +327,7 @@ class Results:
     records: list[Record] = field(default_factory=list)
     rounds: list[Rounds] = field(default_factory=list)
     history: list[Record] = field(default_factory=list)  # asv records, every commit
+    counted: list[Counted] = field(default_factory=list)  # every case of every counts entry
     series: dict[str, Series] = field(default_factory=dict)  # label -> Series, in input order
 
     @property
@@ -410,6 +471,85 @@ def rounds_records(records: list[Record], rounds: list[Rounds]) -> list[Record]:
     return [round_record(key[0], x, values) for key, (x, values) in pooled.items()]
 
 
+# --- counts entries (kind COUNTS): per-call counts of each case, and the conditions they were made under ---
+
+
+def agrees(stated: float, computed: float, path, where: str) -> None:
+    """A derived count (per element, reads of X) must equal what its parts give: a mismatch is a damaged file."""
+    if not math.isclose(stated, computed, rel_tol=1e-6):
+        fail(path, where, f"expected {computed:.6g} (from the case's other counts), found {shown(stated)}")
+
+
+def counts(value, path, where: str, n: int, m: int, bytes_x: int) -> Counts:
+    """One case's per-call counts, checked against its size."""
+    value = mapping(value, path, where)
+    get = lambda key, zero=False: number(value.get(key), path, f"{where}.{key}", zero=zero)  # noqa: E731
+    found = Counts(instructions=get(s.INSTRUCTIONS), estimated_cycles=get(s.ESTIMATED_CYCLES),
+                   memory_bytes=get(s.MEMORY_BYTES, zero=True),
+                   x_reads=optional(value.get(s.X_READS), number, path, f"{where}.{s.X_READS}", zero=True),
+                   instructions_per_element=get(s.INSTRUCTIONS_PER_ELEMENT))
+    agrees(found.instructions_per_element, found.instructions / (n * m), path, f"{where}.{s.INSTRUCTIONS_PER_ELEMENT}")
+    if found.x_reads is not None and bytes_x:
+        agrees(found.x_reads, found.memory_bytes / bytes_x, path, f"{where}.{s.X_READS}")
+    return found
+
+
+def counted_case(item, path, where: str, series: str) -> Counted:
+    """One item of a counts entry's COUNTED list: its fields, and its counts or the reason it has none."""
+    item = mapping(item, path, where)
+    given = [key for key in (s.COUNTS, s.REASON) if item.get(key) is not None]
+    if len(given) != 1:
+        fail(path, where, f"expected either {s.COUNTS} or {s.REASON}, found {' and '.join(given) or 'neither'}")
+    size = size_fields({"extra_info": item}, path, where)
+    return Counted(implementation=name(item.get(s.IMPLEMENTATION), path, f"{where}.{s.IMPLEMENTATION}"), **size,
+                   counts=optional(item.get(s.COUNTS), counts, path, f"{where}.{s.COUNTS}", n=size["n"],
+                                   m=size["m"], bytes_x=size["bytes_x"]),
+                   reason=optional(item.get(s.REASON), text, path, f"{where}.{s.REASON}"), series=series)
+
+
+def versions(value, path, where: str) -> dict[str, str]:
+    """{library: version}."""
+    return {name(k, path, f"{where} key"): name(str(v), path, f"{where}.{k}")
+            for k, v in mapping(value, path, where).items()}
+
+
+def names(value, path, where: str) -> tuple[str, ...]:
+    """A list of names."""
+    return tuple(name(v, path, f"{where}[{i}]") for i, v in enumerate(sequence(value, path, where)))
+
+
+# How each of schema.COUNTING_FIELDS is read, in its order (Counting's attributes carry the same names).
+COUNTING_READERS = (name, count, count, names, name, count, lambda v, path, where: count(v, path, where, minimum=2),
+                    versions)
+
+
+def counting(value, path, where: str) -> Counting:
+    """A counts entry's conditions (every field required), or the reason no counts could be made."""
+    value = mapping(value, path, where)
+    if value.get(s.REASON) is not None:
+        return Counting(reason=text(value[s.REASON], path, f"{where}.{s.REASON}"))
+    return Counting(**{key: read(value.get(key), path, f"{where}.{key}")
+                       for key, read in zip(s.COUNTING_FIELDS, COUNTING_READERS, strict=True)})
+
+
+def counts_entry(entry: dict, path, where: str, series: str) -> tuple[Counting, list[Counted]]:
+    """A counts entry's conditions and cases, each case once."""
+    info = mapping(entry.get("extra_info"), path, f"{where}.extra_info")
+    conditions = counting(info.get(s.COUNTING), path, f"{where}.{s.COUNTING}")
+    items = sequence(info.get(s.COUNTED), path, f"{where}.{s.COUNTED}")
+    if conditions.reason is not None and items:
+        fail(path, f"{where}.{s.COUNTED}", f"expected no cases where {s.COUNTING} says why none could be counted, "
+                                           f"found {len(items)}")
+    found, seen = [], {}
+    for j, item in enumerate(items):
+        found.append(c := counted_case(item, path, f"{where}.{s.COUNTED}[{j}]", series))
+        if (earlier := seen.setdefault(c.case, j)) != j:
+            fail(path, f"{where}.{s.COUNTED}[{j}]", f"counts the same case as {s.COUNTED}[{earlier}] "
+                 f"({' '.join(map(str, c.case))}): which counts are meant is unknown")
+    return conditions, found
+
+
+ENTRY_KINDS = (*s.KINDS, s.COUNTS)  # what extra_info[BENCHMARK] may name
 RECORD_CASE = (s.BENCHMARK, *s.CASE_FIELDS, s.WORKERS, s.CHUNK_BYTES)  # the fields of Record.case, in its order
 VISIT_CASE = (s.BENCHMARK, *s.SIZE_FIELDS, s.VISIT)  # what one rounds entry measures
 
@@ -428,21 +568,26 @@ def first_time(seen: dict, case: tuple, i: int, path) -> None:
                                        "a file holds each case once (give another run's results as another file)")
 
 
-def entries(data: dict, path, series: str) -> tuple[list[Record], list[Rounds]]:
-    """Records and rounds of every benchmark entry of one file, each case once, plus the cases only rounds timed."""
+def entries(data: dict, path, series: str) -> tuple[list[Record], list[Rounds], Counting | None, list[Counted]]:
+    """Records and rounds of every benchmark entry of one file, each case once, plus the cases only rounds timed;
+    the counts entry's conditions and cases (None and [] without one)."""
     records, rounds, seen = [], [], {}
+    conditions, counted = None, []
     for i, entry in enumerate(sequence(data.get("benchmarks"), path, "benchmarks")):
         where = f"benchmarks[{i}]"
         entry = mapping(entry, path, where)
         mapping(entry.get("extra_info"), path, f"{where}.extra_info")
-        kind = choice(case_value(entry, s.BENCHMARK) or s.GRADIENTS, s.KINDS, path, f"{where}.{s.BENCHMARK}")
+        kind = choice(case_value(entry, s.BENCHMARK) or s.GRADIENTS, ENTRY_KINDS, path, f"{where}.{s.BENCHMARK}")
         if kind == s.ROUNDS:
             rounds.append(x := rounds_entry(entry, path, where, series))
             first_time(seen, tuple(zip(VISIT_CASE, (s.ROUNDS, *x.size, x.visit), strict=True)), i, path)
+        elif kind == s.COUNTS:  # one per run: a second would be another run's counts
+            first_time(seen, ((s.BENCHMARK, s.COUNTS),), i, path)
+            conditions, counted = counts_entry(entry, path, where, series)
         else:
             records.append(r := pytest_record(entry, path, where, series))
             first_time(seen, tuple(zip(RECORD_CASE, r.case, strict=True)), i, path)
-    return records + rounds_records(records, rounds), rounds
+    return records + rounds_records(records, rounds), rounds, conditions, counted
 
 
 def gbs_by_threads(value, path, where: str) -> dict[int, float]:
@@ -587,13 +732,12 @@ def machine(info: dict, path) -> Machine:
         if api in ("openblas", "mkl", "blis", "accelerate"):  # openmp and the like are not a BLAS
             blas.append(f"{name(api, path, f'{where}.{s.BLAS}[{i}].internal_api')} "
                         f"{optional(version, name, path, f'{where}.{s.BLAS}[{i}].version') or '?'}")
-    versions = {name(k, path, f"{where}.{s.VERSIONS} key"): name(str(v), path, f"{where}.{s.VERSIONS}.{k}")
-                for k, v in mapping(info.get(s.VERSIONS) or {}, path, f"{where}.{s.VERSIONS}").items()}
+    found = versions(info.get(s.VERSIONS) or {}, path, f"{where}.{s.VERSIONS}")
     identity = {key: fact(info[key], path, f"{where}.{key}") for key in s.MACHINE_FIELDS if key in info}
     return Machine(cpu_model=optional(info.get(s.CPU_MODEL), name, path, f"{where}.{s.CPU_MODEL}") or "?",
                    cores=optional(info.get(s.CORES), count, path, f"{where}.{s.CORES}", maximum=10**6),
                    gpu=optional(info.get(s.GPU), name, path, f"{where}.{s.GPU}"),
-                   blas=tuple(sorted(set(blas))), versions=versions, raw=identity)
+                   blas=tuple(sorted(set(blas))), versions=found, raw=identity)
 
 
 def series_label(path: Path, taken: dict) -> str:
@@ -609,12 +753,13 @@ def load_pytest(path: Path, taken: dict | None = None) -> Results:
         raise ReportInputError(f"{path}: not a pytest-benchmark JSON file (no 'benchmarks' list)")
     info = mapping(data["machine_info"].get(s.SUITE_KEY) or {}, path, f"machine_info.{s.SUITE_KEY}")
     label = series_label(path, taken or {})
-    records, rounds = entries(data, path, label)
+    records, rounds, run_counting, counted = entries(data, path, label)
     run = run_record(data, info, path)
-    if not records and not rounds and not (run.failed or run.interrupted):
+    run.counting = run_counting
+    if not records and not rounds and run_counting is None and not (run.failed or run.interrupted):
         raise ReportInputError(f"{path}: benchmarks: no results, and the run record says no case failed "
                                "or was interrupted")
-    return Results(records=records, rounds=rounds,
+    return Results(records=records, rounds=rounds, counted=counted,
                    series={label: Series(label, str(path), machine(info, path), run)})
 
 
@@ -751,6 +896,7 @@ def load(files: list[Path], asv_dir: Path | None = None) -> Results:
         out.records += part.records
         out.rounds += part.rounds
         out.history += part.history
+        out.counted += part.counted
         out.series.update(part.series)
     out.records += newest_commit(out.history)
     return out

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from reports import derive, fmt
 from reports import schema as s
-from reports.derive import Ratio, SeriesView, View
-from reports.load import Record
+from reports.derive import CountsView, Pair, PerExample, Ratio, SeriesView, View
+from reports.load import Counted, Record
 
 FIGURE_TEXT = {
     "headline": "Speedup of every implementation at the headline size, in the dtype of the baseline's timings (log "
@@ -26,11 +26,15 @@ FIGURE_TEXT = {
     "threads": "Speedup from vectorization (one thread, against the baseline) and from cores "
                "(the same implementation on all cores against one).",
     "history": "asv results: median time per gradient at the headline size for each benchmarked commit.",
+    "counts": "Counted under callgrind, one thread, per gradient call: instructions per element of X (n·m; log "
+              "scale; left) and reads of X, the bytes read from memory ÷ the bytes of X (right; drawn only where X "
+              "is several times the simulated last-level cache). A bar per implementation, a group per size.",
 }
 
 
 SOURCES = {"pytest-benchmark": "pytest-benchmark's medians (of its rounds)",
-           "asv": "asv's medians (of its samples)"}
+           "asv": "asv's medians (of its samples)",
+           "rounds": "medians of the interleaved rounds (no pytest-benchmark entry of their own)"}
 
 
 def scaling_text(v: SeriesView) -> str:
@@ -360,6 +364,117 @@ def other_table(v: SeriesView) -> str:
         if rows else ""
 
 
+# --- counts: why one implementation is faster than another --------------------------------------------------
+
+COUNTS_TITLE = "Why: counted work and memory traffic"
+COUNTS_LIMITS = ("**What counts cannot say.** They are made on one thread under valgrind, whose virtual CPU has no "
+                 "prefetcher and executes in order: they measure the work done and the memory traffic, not time. A "
+                 "timing on several threads, or one that waits on memory a prefetcher would have fetched early, can "
+                 "differ from what the counts suggest; the timings above are the result, the counts the reasons.")
+
+
+def counted_at(c: Counted) -> str:
+    """'n = 100, m = 10,000' (with layout and dtype where they are not the lecture's float64)."""
+    extra = "".join(f", {x}" for x in (c.layout, c.dtype) if x not in (s.LECTURE, derive.REFERENCE_DTYPE))
+    return f"n = {c.n:,}, m = {c.m:,}{fmt.md(extra)}"
+
+
+def counts_table(c: CountsView) -> str:
+    """A row per counted case: instructions per call and per element, estimated cycles, memory traffic, reads of X."""
+    rows = [[fmt.md(x.implementation), f"{x.n:,}", f"{x.m:,}", fmt.size(x.bytes_x), fmt.amount(x.counts.instructions),
+             fmt.figure(x.counts.instructions_per_element), fmt.amount(x.counts.estimated_cycles),
+             fmt.size(x.counts.memory_bytes), "–" if x.counts.x_reads is None else f"{x.counts.x_reads:.2f}"]
+            for size in c.sizes() for x in c.at(size)]
+    return table(["implementation", "n", "m", "X", "instructions per call", "instructions per element (n·m)",
+                  "estimated cycles", "bytes from memory", "reads of X"], rows)
+
+
+def pair_sentence(p: Pair) -> str:
+    """How two neighbours' times compare, and whether their instructions per element explain it."""
+    a, b = fmt.md(p.slower.implementation), fmt.md(p.faster.implementation)
+    work = (f"{fmt.figure(p.slower.counts.instructions_per_element)} against "
+            f"{fmt.figure(p.faster.counts.instructions_per_element)} instructions per element, "
+            f"×{fmt.figure(p.cycles)} the estimated cycles")
+    if p.time is None:
+        return f"At {counted_at(p.slower)} (not timed): {a} executes ×{fmt.figure(p.work)} the instructions per " \
+               f"element of {b} ({work})."
+    if not p.gap:
+        return (f"At {counted_at(p.slower)}: {a} and {b} take about the same time ({fmt.interval(p.time)}), "
+                f"and {a} executes ×{fmt.figure(p.work)} the instructions per element of {b} ({work}).")
+    if p.explained:
+        return (f"At {counted_at(p.slower)}: **{a} takes {fmt.interval(p.time)} the time of {b} and executes "
+                f"×{fmt.figure(p.work)} the instructions per element** ({work}).")
+    return (f"At {counted_at(p.slower)}: **{a} takes {fmt.interval(p.time)} the time of {b} although it executes "
+            f"no more instructions per element** ({work}; bytes from memory {fmt.size(p.slower.counts.memory_bytes)} "
+            f"against {fmt.size(p.faster.counts.memory_bytes)}): the gap is not in the instructions counted.")
+
+
+def per_example_sentence(x: PerExample) -> str:
+    """An implementation whose instructions follow the examples (columns of X), not the elements."""
+    low, high = x.points
+    return (f"**{fmt.md(x.implementation)}'s instructions follow the examples, not the elements**: about "
+            f"{fmt.amount(x.per_example(low))} per example at {counted_at(low)} and "
+            f"{fmt.amount(x.per_example(high))} at {counted_at(high)}, so per element they fall from "
+            f"{fmt.figure(low.counts.instructions_per_element)} to {fmt.figure(high.counts.instructions_per_element)} "
+            "as n grows. A cost paid once per example (a step of a Python loop or a library call per column of X, "
+            "or σ and the logarithms of the cost on the m-vector) outweighs the n multiply-adds per example while "
+            "n is small.")
+
+
+def reads_sentence(found: list[Counted], c: CountsView) -> str:
+    """At one size with X far larger than the simulated cache: how many times each implementation reads X."""
+    first, rest = found[0], found[1:]
+    reads = fmt.words([f"{fmt.md(first.implementation)} reads X {first.counts.x_reads:.2f} times per call",
+                       *(f"{fmt.md(x.implementation)} {x.counts.x_reads:.2f}" for x in rest)])
+    text = (f"At {counted_at(first)} (X is {fmt.size(first.bytes_x)}, far beyond the simulated "
+            f"{fmt.size(c.counting.ll_bytes)} last-level cache), {reads}. Every implementation needs X twice, for "
+            "Z = wᵀX and for dw = X·dZᵀ: about 2 reads means two passes over X, about 1 means both products come "
+            "from a single pass, which halves the traffic from memory.")
+    fewest = min(c.at(first.size[:4]), key=lambda x: x.counts.instructions_per_element)
+    if rest and fewest is first:
+        others = fmt.words(fmt.figure(x.counts.instructions_per_element) for x in rest)
+        text += (f" {fmt.md(first.implementation)} also executes the fewest instructions per element "
+                 f"({fmt.figure(first.counts.instructions_per_element)} against {others}).")
+    return text
+
+
+def counts_findings(c: CountsView) -> str:
+    """The sentences that answer 'why' from the counts, as a list."""
+    found = [*(pair_sentence(p) for p in c.pairs), *(per_example_sentence(x) for x in c.per_example),
+             *(reads_sentence(x, c) for x in c.reads)]
+    return "\n".join(f"- {x}" for x in found)
+
+
+def counts_intro(c: CountsView) -> str:
+    """Under which conditions the counts were made, and what each column means."""
+    k = c.counting
+    return (f"The gradient was run under valgrind {fmt.md(k.valgrind)} (callgrind) on {fmt.threads(k.threads)}, "
+            f"CPU {fmt.md(k.cpu)}, with simulated caches ({fmt.md(' '.join(k.cache_args))}), and counted per call "
+            f"(the counts of {k.calls} calls minus those of one, divided by {k.calls - 1}). **Instructions per "
+            "element** divides the instructions by n·m, the elements of X: the work per number of the input. "
+            "**Estimated cycles** = L1 hits + 5 × last-level (LL) hits + 35 × RAM accesses (iai-callgrind's "
+            f"estimate). **Bytes from memory** = simulated LL misses × {k.line_bytes} bytes. **Reads of X** = bytes "
+            "from memory ÷ bytes of X, stated only where X is several times the simulated LL "
+            f"({fmt.size(k.ll_bytes)}): a smaller X stays largely in that cache between the passes that read it, "
+            "so the bytes from memory do not count its reads (–).")
+
+
+def counts_section(v: SeriesView) -> str:
+    """Counted work and traffic with the sentences they support ('' when the run did not count)."""
+    c = v.counts
+    if c is None or c.counting is None:
+        return ""
+    if c.counting.reason is not None:
+        return (f"Counts were asked for but none could be made: {fmt.md(c.counting.reason)}. Then run "
+                f"{fmt.code('python -m reports run --counts')}.")
+    parts = [counts_intro(c)]
+    if c.counted:
+        parts += [counts_table(c), counts_findings(c)]
+    parts += ["\n".join(f"- Not counted: {fmt.md(x.implementation)} at {counted_at(x)}: {fmt.md(x.reason)}"
+                         for x in c.missing)] if c.missing else []
+    return "\n\n".join([*parts, COUNTS_LIMITS])
+
+
 def figures_section(v: SeriesView, figures: dict[str, Path]) -> str:
     """Each figure embedded (relative path) with what it shows."""
     return "\n\n".join(f"![{name}]({path.name})\n\n*{figure_text(name, v)}*" for name, path in figures.items())
@@ -376,6 +491,7 @@ def series_sections(v: SeriesView, figures: dict[str, Path], suffix: str) -> lis
     for title, body in ((f"## Vectorization versus cores{suffix}", splits_table(v)),
                         (f"## Dask scaling{suffix}", scaling_section(v)),
                         (f"## Training and preparation{suffix}", other_table(v)),
+                        (f"## {COUNTS_TITLE}{suffix}", counts_section(v)),
                         (f"## Figures{suffix}", figures_section(v, figures))):
         parts += [title, body] if body else []
     return parts

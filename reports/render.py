@@ -9,6 +9,17 @@ from reports.derive import View
 from reports.load import Results
 
 
+def counts_line(v) -> str:
+    """'counts: 12 cases counted (valgrind 3.19.0)', why none could be made, or '' when none were asked for."""
+    k = v.run.counting
+    if k is None:
+        return ""
+    if k.reason is not None:
+        return f"counts: none made: {k.reason}"
+    missing = f", {len(v.counts.missing)} not counted (see the report)" if v.counts.missing else ""
+    return f"counts: {len(v.counts.counted)} cases counted (valgrind {k.valgrind}){missing}"
+
+
 def terminal(view: View) -> str:
     """What the terminal shows: the headline with intervals, failures, warnings (the CLI prints where)."""
     v = view.main
@@ -26,6 +37,8 @@ def terminal(view: View) -> str:
     if markdown.single_sample_count(v):
         lines.append(f"  WARNING: {markdown.single_sample_count(v)}: no spread, no interval")
     lines += [f"  FAILED ({f.cause}) {f.case}: {f.message}" for f in v.failures]
+    if counts_line(v):
+        lines.append(f"  {counts_line(v)}")
     if v.noise_flags:
         lines.append(f"  noise high during the run ({', '.join(v.noise_flags)}): see the report's machine section")
     if len(view.series) > 1:

@@ -102,15 +102,29 @@ NOISE_FIELDS = (STEAL_FRACTION, LOAD_AVERAGE, PROBE_DRIFT)
 # --- files of a report run folder ------------------------------------------------------------------------
 RESULTS_FILE = "pytest-benchmark.json"  # the sweep's results, a standard pytest-benchmark JSON
 
+# --- counts: instructions and simulated memory traffic per call, under valgrind's callgrind -------------
+# One entry of kind COUNTS per run (benchmarks/test_counts.py), its extra_info holding COUNTED (one item
+# per counted case: SIZE_FIELDS, IMPLEMENTATION, BYTES_X, and COUNTS or REASON) and COUNTING, the
+# conditions two counts must share to be compared; the run record holds COUNTING too.
+COUNTS = "counts"  # the benchmark kind, and each counted case's {COUNT_FIELDS} (per call)
+COUNTS_ENV = "LOGREG_COUNTS"  # "1": the sweep counts (python -m reports run --counts); else the test skips
+COUNTED = "counted"
+COUNTING = "counting"  # {valgrind, ll_bytes, line_bytes, cache_args, cpu, threads, calls, versions}
+INSTRUCTIONS, ESTIMATED_CYCLES, MEMORY_BYTES = "instructions", "estimated_cycles", "memory_bytes"
+X_READS, INSTRUCTIONS_PER_ELEMENT = "x_reads", "instructions_per_element"  # x_reads: null where X is small
+COUNT_FIELDS = (INSTRUCTIONS, ESTIMATED_CYCLES, MEMORY_BYTES, X_READS, INSTRUCTIONS_PER_ELEMENT)
+COUNTING_FIELDS = ("valgrind", "ll_bytes", "line_bytes", "cache_args", "cpu", "threads", "calls", "versions")
+
 # --- summary.json: the report's numbers, machine-readable --------------------------------------------
 SUMMARY_FILE = "summary.json"
-SUMMARY_FIELDS = ("schema_version", "baseline", "machine", NOISE, "cases")
+SUMMARY_FIELDS = ("schema_version", "baseline", "machine", NOISE, "cases", COUNTING)  # COUNTING: null when not counted
 # One entry of "cases": CASE_FIELDS, then these. Intervals are {"median", "lo", "hi"} (95%).
 MEDIAN_SECONDS = "median_seconds"
 SPEEDUP = "speedup"  # over the baseline, same size: {"median", "lo", "hi"} or null
 TIMES_LIMIT = "times_limit"  # time / one read of X at its level's ceiling: {"median", "lo", "hi", "level"}
 ROUNDS_USED = "rounds"  # how many rounds the ratios come from (0: ratio of medians, no interval)
-SUMMARY_CASE_FIELDS = (*CASE_FIELDS, MEDIAN_SECONDS, SPEEDUP, TIMES_LIMIT, ROUNDS_USED)
+SUMMARY_CASE_FIELDS = (*CASE_FIELDS, MEDIAN_SECONDS, SPEEDUP, TIMES_LIMIT, ROUNDS_USED, COUNTS)
+# COUNTS: {COUNT_FIELDS} per call, null where not counted; a case counted but not timed has MEDIAN_SECONDS null.
 
 # --- progress events: one JSON object per line in the file named by PROGRESS_ENV ---------------------
 PROGRESS_ENV = "LOGREG_PROGRESS_FILE"
@@ -144,16 +158,3 @@ ROUND_EXCLUDED = "excluded"
 # Progress event emitted before an implementation's first (compiling) call.
 COMPILING = "compiling"
 REASON = "reason"  # SKIPPED entries: why the case did not run
-
-# --- counts: instructions and simulated memory traffic per call, under valgrind's callgrind -------------
-# One entry of kind COUNTS per run (benchmarks/test_counts.py), its extra_info holding COUNTED (one item
-# per counted case: SIZE_FIELDS, IMPLEMENTATION, BYTES_X, and COUNTS or REASON) and COUNTING, the
-# conditions two counts must share to be compared; the run record holds COUNTING too.
-COUNTS = "counts"  # the benchmark kind, and each counted case's {COUNT_FIELDS} (per call)
-COUNTS_ENV = "LOGREG_COUNTS"  # "1": the sweep counts (python -m reports run --counts); else the test skips
-COUNTED = "counted"
-COUNTING = "counting"  # {valgrind, ll_bytes, line_bytes, cache_args, cpu, threads, calls, versions}
-INSTRUCTIONS, ESTIMATED_CYCLES, MEMORY_BYTES = "instructions", "estimated_cycles", "memory_bytes"
-X_READS, INSTRUCTIONS_PER_ELEMENT = "x_reads", "instructions_per_element"  # x_reads: null where X is small
-COUNT_FIELDS = (INSTRUCTIONS, ESTIMATED_CYCLES, MEMORY_BYTES, X_READS, INSTRUCTIONS_PER_ELEMENT)
-COUNTING_FIELDS = ("valgrind", "ll_bytes", "line_bytes", "cache_args", "cpu", "threads", "calls", "versions")

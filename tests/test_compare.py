@@ -24,8 +24,9 @@ def slowed(data: dict, implementation: str, size: tuple, factor: float) -> dict:
         info = entry["extra_info"]
         if tuple(info[k] for k in schema.SIZE_FIELDS) != size:
             continue
-        if info[schema.BENCHMARK] == schema.ROUNDS and implementation in info[schema.ROUND_SECONDS]:
-            info[schema.ROUND_SECONDS][implementation] = [t * factor for t in info[schema.ROUND_SECONDS][implementation]]
+        seconds = info.get(schema.ROUND_SECONDS, {})
+        if info[schema.BENCHMARK] == schema.ROUNDS and implementation in seconds:
+            seconds[implementation] = [t * factor for t in seconds[implementation]]
         elif info.get(schema.IMPLEMENTATION) == implementation:
             for key in ("min", "max", "mean", "median", "q1", "q3"):
                 entry["stats"][key] *= factor

@@ -319,3 +319,95 @@ def test_markdown_characters_in_names_are_kept_as_written(tmp_path):
     odd = "a|b*c_d`e$f"
     results = load([damaged(tmp_path, OLD_JSON, set_info(s.IMPLEMENTATION, odd), None)])
     assert odd in results.implementations()
+
+
+# --- counts entries (kind COUNTS) --------------------------------------------------------------------------
+
+COUNTS_JSON = DATA / "pytest-benchmark-counts.json"  # a recorded counts entry alone (see data/README.md)
+
+
+def counted_item(i: int = 0):
+    return lambda d: first(d, s.COUNTS)["extra_info"][s.COUNTED][i]
+
+
+def set_counted(key, value):
+    return lambda d: counted_item()(d).__setitem__(key, value)
+
+
+def set_count(key, value):
+    return lambda d: counted_item()(d)[s.COUNTS].__setitem__(key, value)
+
+
+def set_counting(key, value):
+    return lambda d: first(d, s.COUNTS)["extra_info"][s.COUNTING].__setitem__(key, value)
+
+
+def counted_twice(d):
+    items = first(d, s.COUNTS)["extra_info"][s.COUNTED]
+    items.append(copy.deepcopy(items[0]))
+
+
+COUNTS_DAMAGED = [
+    ("instructions-zero", set_count(s.INSTRUCTIONS, 0), "counted[0].counts.instructions"),
+    ("cycles-text", set_count(s.ESTIMATED_CYCLES, "many"), "counted[0].counts.estimated_cycles"),
+    ("memory-negative", set_count(s.MEMORY_BYTES, -64), "counted[0].counts.memory_bytes"),
+    ("x-reads-negative", set_count(s.X_READS, -1), "counted[0].counts.x_reads"),
+    ("per-element-wrong", set_count(s.INSTRUCTIONS_PER_ELEMENT, 1.0), "counted[0].counts.instructions_per_element"),
+    ("counts-and-reason", set_counted(s.REASON, "timeout"), "either counts or reason, found counts and reason"),
+    ("neither", lambda d: counted_item()(d).pop(s.COUNTS), "found neither"),
+    ("n-missing", lambda d: counted_item()(d).pop(s.N), "counted[0].n"),
+    ("implementation-blank", set_counted(s.IMPLEMENTATION, " "), "counted[0].implementation"),
+    ("case-twice", counted_twice, "counts the same case as counted[0]"),
+    ("counted-object", lambda d: first(d, s.COUNTS)["extra_info"].__setitem__(s.COUNTED, {}), "counted"),
+    ("counting-missing", lambda d: first(d, s.COUNTS)["extra_info"].pop(s.COUNTING), "counting"),
+    ("valgrind-missing", set_counting("valgrind", None), "counting.valgrind"),
+    ("calls-one", set_counting("calls", 1), "counting.calls"),
+    ("ll-bytes-text", set_counting("ll_bytes", "8M"), "counting.ll_bytes"),
+    ("cache-args-text", set_counting("cache_args", "--LL=8"), "counting.cache_args"),
+    ("reason-with-cases", set_counting(s.REASON, "valgrind is not installed"), "expected no cases"),
+    ("entry-twice", lambda d: d["benchmarks"].append(copy.deepcopy(d["benchmarks"][0])),
+     "same case as benchmarks[0] (benchmark=counts)"),
+]
+
+
+@pytest.mark.parametrize(("change", "words"), [d[1:] for d in COUNTS_DAMAGED], ids=[d[0] for d in COUNTS_DAMAGED])
+def test_a_damaged_counts_entry_is_rejected_naming_file_and_field(tmp_path, change, words):
+    """Each count, each case field and each condition is checked; a case or the entry twice is refused."""
+    path = damaged(tmp_path, COUNTS_JSON, change, None)
+    with pytest.raises(ReportInputError) as caught:
+        load([path])
+    message = str(caught.value)
+    assert message.startswith(f"{path}: benchmarks[") and words in message and "\n" not in message
+
+
+def test_a_counts_entry_loads_alone_with_its_conditions():
+    """A file holding only the counts entry loads: every case with its counts, the series with the conditions."""
+    raw = json.loads(COUNTS_JSON.read_text())["benchmarks"][0]["extra_info"]
+    results = load([COUNTS_JSON])
+    assert not results.records and len(results.counted) == len(raw[s.COUNTED]) > 0
+    for c, item in zip(results.counted, raw[s.COUNTED], strict=True):
+        assert c.case == tuple(item[k] for k in s.CASE_FIELDS)
+        assert {k: getattr(c.counts, k) for k in s.COUNT_FIELDS} == item[s.COUNTS]
+    (series,) = results.series.values()
+    assert series.run.counting.as_dict() == raw[s.COUNTING]
+
+
+def test_timings_and_counts_load_together(tmp_path):
+    """The counts entry beside a run's timings: both are kept, in one series."""
+    data = json.loads(NEW_JSON.read_text())
+    data["benchmarks"] += json.loads(COUNTS_JSON.read_text())["benchmarks"]
+    path = tmp_path / "both.json"
+    path.write_text(json.dumps(data))
+    results, timings = load([path]), load([NEW_JSON])
+    assert len(results.records) == len(timings.records) and len(results.counted) == len(load([COUNTS_JSON]).counted)
+    assert {c.series for c in results.counted} == set(results.series) == {"both.json"}
+
+
+def test_counts_asked_for_but_not_made_load_with_the_reason(tmp_path):
+    """A counts entry that says why none could be made loads with that reason and no case."""
+    def unavailable(d):
+        first(d, s.COUNTS)["extra_info"].update({s.COUNTING: {s.REASON: "valgrind is not installed"}, s.COUNTED: []})
+
+    results = load([damaged(tmp_path, COUNTS_JSON, unavailable, None)])
+    (series,) = results.series.values()
+    assert results.counted == [] and series.run.counting.reason == "valgrind is not installed"
