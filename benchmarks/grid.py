@@ -44,6 +44,7 @@ class Profile:
     dtypes: tuple[str, ...]
     threads: tuple[int, ...]
     budget_s: float  # an implementation whose estimated call exceeds this is skipped, not run
+    run_budget_s: float  # the whole sweep's expected length (expected_seconds summed) stays within this
     max_bytes: int  # X larger than this is skipped (generating and holding it would dominate)
     scaling: tuple[tuple[int, int], ...] = ()  # (n, m) of the Dask scaling benchmark
     generated: tuple[int, int] | None = None  # (n, m) made on the Dask workers, X never on the client
@@ -69,14 +70,14 @@ class Profile:
 
 
 PROFILES = dict(zip(schema.PROFILE_NAMES, (
-    # About a minute on 2 cores for the pytest-benchmark sweep. The data-frame layout only at
+    # A few minutes on 2 cores for the pytest-benchmark sweep. The data-frame layout only at
     # m = 10^4: below it a call's fixed costs hide how X is laid out, and each size costs rounds.
     Profile(m=(10**2, 10**3, 10**4), n=(10, 100), dtypes=("float64",), threads=(1,),
-            budget_s=0.3, max_bytes=2**27, scaling=((10, 10**5), (10, 10**6)),
+            budget_s=0.3, run_budget_s=5 * 60, max_bytes=2**27, scaling=((10, 10**5), (10, 10**6)),
             layouts=LAYOUTS, layouts_from_m=10**4, visits=3, rounds_per_visit=12, samples=3,
             visit_budget_s=3.0),
-    # The whole grid; at most ~15 minutes on 2 cores.
-    Profile(m=M_VALUES, n=N_VALUES, dtypes=DTYPES, threads=THREADS, budget_s=1.5,
+    # The whole grid.
+    Profile(m=M_VALUES, n=N_VALUES, dtypes=DTYPES, threads=THREADS, budget_s=1.5, run_budget_s=30 * 60,
             max_bytes=2**30, scaling=((10, 10**5), (10, 10**6), (100, 10**6), (10, 10**7)),
             generated=(10, 10**8), layouts=LAYOUTS, layouts_from_m=10**4, visits=2, rounds_per_visit=4,
             visit_budget_s=2.0, rounds_call_s=0.2),
@@ -88,7 +89,7 @@ def facts(prof: Profile | None = None) -> dict:
     prof = prof or profile()
     return {schema.GRID_LAYOUTS: list(prof.layouts), schema.GRID_VISITS: prof.visits,
             schema.GRID_ROUNDS: prof.rounds_per_visit, schema.GRID_SAMPLES: prof.samples,
-            schema.GRID_VISIT_BUDGET_S: prof.visit_budget_s,
+            schema.GRID_VISIT_BUDGET_S: prof.visit_budget_s, schema.GRID_RUN_BUDGET_S: prof.run_budget_s,
             schema.GRID_ROUNDS_CALL_S: prof.rounds_call_s,
             schema.GRID_SCALING_WORKERS: list(SCALING_WORKERS),
             schema.GRID_SCALING_CHUNK_BYTES: list(SCALING_CHUNK_BYTES)}

@@ -138,6 +138,7 @@ GRID_LAYOUTS = "layouts"  # layouts the profile measures
 GRID_VISITS = "visits"  # visits per size of the rounds tests, spread over the run
 GRID_ROUNDS = "rounds_per_visit"  # most rounds per visit (a long round gets fewer, ≥ 2; count len(seconds))
 GRID_SAMPLES = "samples_per_round"  # passes over the implementations per round; each keeps its fastest
+GRID_RUN_BUDGET_S = "run_budget_seconds"  # the profile's whole sweep is expected to stay within this
 GRID_VISIT_BUDGET_S = "visit_budget_seconds"  # seconds of rounds per visit that decide how many fit
 GRID_ROUNDS_CALL_S = "rounds_call_seconds"  # an implementation estimated slower per call stays out of the rounds
 GRID_MIN_MEASURE_S = "min_measure_seconds"  # one rounds measurement lasts at least this (calls calibrated)

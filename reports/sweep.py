@@ -41,6 +41,8 @@ from reports.schema import (
     CAUSE_TIMEOUT,
     EXPECTED_SECONDS,
     FAILED,
+    GRID,
+    GRID_RUN_BUDGET_S,
     INTERRUPTED,
     PROGRESS_ENV,
     SUITE_KEY,
@@ -405,9 +407,11 @@ def _show(bar, state: State, timeout_s: float | None) -> None:
     """Cases done / total, time left by the estimates, failures, the current case (when slow: time to its timeout)."""
     left = state.left_s()
     if bar.total is None and state.total is not None and left is not None:  # the first child has collected
-        expected = _duration(sum(state.expected.values()))
-        bar.write(f"{state.total} cases, expected to take about {expected} (the sum of each case's estimate)",
-                  file=bar.fp)
+        expected = sum(state.expected.values())
+        budget = state.sent[SUITE_KEY].get(GRID, {}).get(GRID_RUN_BUDGET_S)
+        within = f"; this profile's budget: {_duration(budget)}" if budget else ""
+        bar.write(f"{state.total} cases, expected to take about {_duration(expected)} (the sum of each case's "
+                  f"estimate{within})", file=bar.fp)
     bar.total = state.total
     shown = [f"failed={len(state.failures)}"]
     if left is not None:

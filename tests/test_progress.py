@@ -13,6 +13,7 @@ import time
 import pytest
 from tqdm import tqdm
 
+from benchmarks import grid
 from reports import cli, sweep
 from reports.schema import (
     BANDWIDTH,
@@ -27,6 +28,7 @@ from reports.schema import (
     NOISE,
     PROFILE,
     PROFILE_ENV,
+    PROFILE_NAMES,
     PROGRESS_ENV,
     ROLES,
     SUITE_KEY,
@@ -127,6 +129,13 @@ def test_every_grid_case_has_an_estimate_and_the_quick_profile_takes_a_few_minut
     assert 60 < sum(expected.values()) < 300
     timeouts = sorted(sweep.case_timeout(s) for s in expected.values())
     assert timeouts[-2] == sweep.TIMEOUT_FLOOR_S < timeouts[-1] <= 180  # the first rounds visit compiles every JIT
+
+
+@pytest.mark.parametrize("profile", PROFILE_NAMES)
+def test_each_profiles_expected_length_stays_within_its_budget(tmp_path, profile):
+    """A grid, rounds or scaling size added to a profile must fit its stated budget, or the budget must change."""
+    _, expected = expected_seconds(tmp_path, profile)
+    assert sum(expected.values()) <= grid.PROFILES[profile].run_budget_s
 
 
 def test_the_full_profiles_slowest_case_gets_minutes(tmp_path):
