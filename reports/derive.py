@@ -118,11 +118,15 @@ def base_for(r: Record, base: dict) -> Record | None:
     return base.get((r.n, r.m, r.layout)) or base.get((r.n, r.m, s.LECTURE))
 
 
-def headline_size(records: list[Record], baseline: str | None = None) -> tuple[int, int, str] | None:
+def headline_size(records: list[Record], baseline: str | None = None,
+                  paired: frozenset = frozenset()) -> tuple[int, int, str] | None:
     """The largest (n, m, layout) (by n·m, lecture layout first) where every implementation has a reference record.
 
-    If no size has them all, the size covered by the most implementations, largest first; a size where the
-    baseline and another implementation ran comes before any other (a headline needs a comparison).
+    If no size has them all, the size covered by the most implementations, largest first. Before any
+    other: a size where the baseline and another implementation ran (a headline needs a comparison),
+    then one in ``paired``, the sizes with a same-dtype speedup from interleaved rounds (a headline
+    has an interval where the run has one: the full profile leaves a slow baseline out of the rounds
+    of its largest sizes).
     """
     refs = [reference(records, name) for name in implementations(records)]
     keys = {k for ref in refs for k in ref}
@@ -130,7 +134,8 @@ def headline_size(records: list[Record], baseline: str | None = None) -> tuple[i
         return None
     base = reference(records, baseline) if baseline else {}
     covered = {k: sum(k in ref for ref in refs) for k in keys}
-    return max(keys, key=lambda k: (k in base and covered[k] > 1, covered[k], k[0] * k[1], k[2] == s.LECTURE, k))
+    return max(keys, key=lambda k: (k in base and covered[k] > 1, k in paired, covered[k], k[0] * k[1],
+                                    k[2] == s.LECTURE, k))
 
 
 # --- ratios from rounds --------------------------------------------------------------------------------
@@ -442,7 +447,9 @@ def analyse_series(results: Results, series: Series, baseline: str, failures: li
     scaling = [r for r in mine if r.benchmark == s.SCALING]
     return SeriesView(
         series=series, baseline=baseline, records=records, speedups=speedups, limits=limits,
-        headline_size=headline_size(records, baseline), splits=splits(records, speedups),
+        headline_size=headline_size(records, baseline, frozenset(
+            (r.n, r.m, r.layout) for r, x in speedups.items() if x.interval and r.dtype == x.base.dtype)),
+        splits=splits(records, speedups),
         efficiencies=efficiencies(scaling),
         scaling=scaling, generated=[r for r in mine if r.benchmark == s.SCALING_GENERATED],
         other=[r for r in mine if r.benchmark in (s.TRAIN, s.PREPARE)],

@@ -64,6 +64,20 @@ def save(fig, path: Path, v: SeriesView) -> Path:
     return path
 
 
+def figure_legend(fig, axes) -> None:
+    """One legend for every panel's lines, right of the panels, the figure made tall enough to hold it.
+
+    Beside one panel, a long legend (the full profile's 48 variants) is taller than the figure, and
+    constrained layout collapses the panels to make room.
+    """
+    found = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            found.setdefault(label, handle)
+    fig.set_figheight(max(fig.get_figheight(), 0.8 + 0.17 * len(found)))  # an 8-pt entry and its spacing: ~0.17 in
+    fig.legend(found.values(), found.keys(), loc="outside right upper", fontsize=8)
+
+
 def spread(records) -> np.ndarray:
     """Error bars from the interquartile range (zero where unknown)."""
     rows = [(r.median - (r.q1 if r.q1 is not None else r.median),
@@ -95,7 +109,7 @@ def time_vs_m(v: SeriesView, path: Path) -> Path | None:
     for ax, n in zip(axes, ns, strict=True):
         line_panel(ax, [r for r in v.records if r.n == n], "m", style)
         ax.set(title=f"n = {n} features", xlabel="m (examples)", ylabel=TIME_LABEL)
-    axes[min(2, len(axes) - 1)].legend(**LEGEND)  # beside the top row
+    figure_legend(fig, axes)
     return save(fig, path, v)
 
 

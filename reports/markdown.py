@@ -225,8 +225,10 @@ def headline_place(v: SeriesView) -> str:
     n, m, layout = v.headline_size
     at_size = [x for x in v.speedups.values() if (x.record.n, x.record.m, x.record.layout) == v.headline_size]
     ran = {x.record.implementation for x in at_size} | {v.baseline}
-    where = ("the largest size every implementation ran" if ran >= set(derive.implementations(v.records))
-             else f"the largest size where most implementations ran: {', '.join(fmt.md(x) for x in sorted(ran))}")
+    paired = " and the rounds timed beside the baseline" if v.leaders()[0].interval else ""
+    where = (f"the largest size every implementation ran{paired}" if ran >= set(derive.implementations(v.records))
+             else f"the largest size where most implementations ran{paired}: "
+                  f"{', '.join(fmt.md(x) for x in sorted(ran))}")
     shape = f", {layout} layout" if varies(v.records, "layout") else ""
     dtype = f", in {fmt.md(v.leaders()[0].base.dtype)}" if varies(v.records, "dtype") else ""
     return f"At n = {n:,} features and m = {m:,} examples{shape}{dtype} ({where})"

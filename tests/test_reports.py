@@ -688,6 +688,23 @@ def test_the_headline_is_one_same_dtype_comparison_from_rounds(tmp_path):
     assert all(f"{x.record.implementation} on 1 thread" in sentence for x in view.leaders())
 
 
+@needs_new
+def test_the_headline_moves_to_a_size_whose_rounds_timed_the_baseline(tmp_path):
+    """The full profile keeps a slow baseline out of its largest sizes' rounds: the headline keeps an interval."""
+    largest = max((e["params"]["n"] * e["params"]["m"], e["params"]["n"], e["params"]["m"])
+                  for e in json.loads(NEW_JSON.read_text())["benchmarks"]
+                  if e["extra_info"][s.BENCHMARK] == s.ROUNDS)[1:]
+
+    def without_baseline_rounds_at_the_largest(data):
+        for e in data["benchmarks"]:
+            if e["extra_info"][s.BENCHMARK] == s.ROUNDS and (e["params"]["n"], e["params"]["m"]) == largest:
+                e["extra_info"][s.ROUND_SECONDS].pop("double_loop", None)
+
+    view = main_view([with_changes(tmp_path, without_baseline_rounds_at_the_largest, NEW_JSON)])
+    assert view.headline_size[:2] != largest and all(x.interval is not None for x in view.leaders())
+    assert fmt.NOT_INTERLEAVED not in markdown.headline_sentence(view)
+
+
 def test_the_headline_of_a_mixed_file_without_rounds_compares_within_the_baselines_dtype():
     """The recorded file mixes float32 and two threads: the headline names one float64 comparison and its threads."""
     view = main_view([PYTEST_JSON])
