@@ -91,7 +91,7 @@ def valgrind_version() -> str:
 def environment(base: dict[str, str] | None = None) -> dict[str, str]:
     """The user's environment (PYTHONPATH included) with what makes counts repeatable on top."""
     env = dict(os.environ if base is None else base)
-    env.update({"PYTHONHASHSEED": "0", "PYTHONMALLOC": "malloc", "OMP_NUM_THREADS": "1",
+    env.update({"PYTHONHASHSEED": "0", "PYTHONMALLOC": "pymalloc", "OMP_NUM_THREADS": "1",
                 "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1",
                 "NUMBA_CPU_NAME": NUMBA_CPU[0], "NUMBA_CPU_FEATURES": NUMBA_CPU[1],
                 "NUMBA_CACHE_DIR": str(numba_cache_dir()), "OPENBLAS_CORETYPE": OPENBLAS_CORE})
