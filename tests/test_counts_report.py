@@ -40,9 +40,16 @@ def write(tmp_path: Path, name: str, data: dict) -> Path:
     return path
 
 
+def timings_only(tmp_path: Path) -> Path:
+    """The sample run's timings without its counts entry: a run that did not count."""
+    data = json.loads(SAMPLE_JSON.read_text())
+    data["benchmarks"] = [e for e in data["benchmarks"] if e["extra_info"].get(s.BENCHMARK) != s.COUNTS]
+    return write(tmp_path, "timings.json", data)
+
+
 def combined(tmp_path: Path) -> Path:
     """The sample run's timings with the recorded counts entry: one run that timed and counted."""
-    data = json.loads(SAMPLE_JSON.read_text())
+    data = json.loads(timings_only(tmp_path).read_text())
     data["benchmarks"] += counts_data()["benchmarks"]
     return write(tmp_path, "combined.json", data)
 
@@ -121,7 +128,7 @@ def test_counts_asked_for_but_not_made_say_why_and_how(tmp_path, capsys):
 
 def test_no_counts_section_without_a_counts_entry(tmp_path):
     """A run that did not count has no counts section, figure, terminal line or summary conditions."""
-    view = derive.analyse(load([SAMPLE_JSON]))
+    view = derive.analyse(load([timings_only(tmp_path)]))
     assert markdown.counts_section(view.main) == "" and "counts:" not in render.terminal(view)
 
 
