@@ -26,7 +26,7 @@ class _Counted:
     def setup_cache(self):
         if reason := counting.unavailable_reason():
             return {schema.REASON: reason}
-        fields = {name: {**case.info(), schema.THREADS: 1} for name, case in CASES.items()}
+        fields = {name: case.info() for name, case in CASES.items()}  # count_cases() are one-thread cases
         found = counting.count(list(fields.values()), counting_timeout(len(fields)))
         return {name: (asdict(got) if isinstance(got := found[counting.window_name(f, 1)], counting.Counts)
                        else got) for name, f in fields.items()}

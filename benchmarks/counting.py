@@ -153,7 +153,7 @@ def window_name(case: dict, calls: int) -> str:
     return f"{case['implementation']}|{case['n']}|{case['m']}|{case['layout']}|{case['dtype']}|{calls}"
 
 
-def count(cases: list[dict], timeout_s: float, log=None) -> dict[str, Counts | str]:
+def count(cases: list[dict], timeout_s: float) -> dict[str, Counts | str]:
     """Counts per case (keyed by window_name(case, 1)), or the reason a case has none.
 
     Each implementation is counted in processes of its own, so one that crashes costs only its own
@@ -163,16 +163,11 @@ def count(cases: list[dict], timeout_s: float, log=None) -> dict[str, Counts | s
     for case in cases:
         groups.setdefault(case["implementation"], []).append(case)
     with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-        done = list(pool.map(lambda group: _count_group(group, timeout_s), groups.values()))
-    results: dict[str, Counts | str] = {}
-    for found, stderr in done:
-        results.update(found)
-        if log is not None:
-            log.write(stderr)
-    return results
+        return {key: got for found in pool.map(lambda group: _count_group(group, timeout_s), groups.values())
+                for key, got in found.items()}
 
 
-def _count_group(cases: list[dict], timeout_s: float) -> tuple[dict[str, Counts | str], str]:
+def _count_group(cases: list[dict], timeout_s: float) -> dict[str, Counts | str]:
     """One implementation's cases: a native process checks them and primes Numba's cache for the pinned
     CPU (compiling under valgrind would take minutes), then one process counts them under callgrind."""
     env = environment()
@@ -184,14 +179,14 @@ def _count_group(cases: list[dict], timeout_s: float) -> tuple[dict[str, Counts 
             primed = subprocess.run([*child, "--check"], env=env, capture_output=True, text=True, timeout=timeout_s)
             failed = json.loads(primed.stdout) if primed.returncode == 0 else None
             if failed is None:
-                return {window_name(c, 1): f"the native check failed: {_last_line(primed.stderr)}" for c in cases}, ""
+                return {window_name(c, 1): f"the native check failed: {_last_line(primed.stderr)}" for c in cases}
             out = Path(tmp, "dumps")
             out.mkdir()
             command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--cache-sim=yes", *CACHE_ARGS,
                        f"--callgrind-out-file={out}/callgrind.out.%p", *child]
             done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout_s)
         except subprocess.TimeoutExpired as exc:
-            return {window_name(c, 1): f"counting ran past {exc.timeout:g} s and was stopped" for c in cases}, ""
+            return {window_name(c, 1): f"counting ran past {exc.timeout:g} s and was stopped" for c in cases}
         found = windows(out)
     results: dict[str, Counts | str] = {}
     for case in cases:
@@ -203,7 +198,7 @@ def _count_group(cases: list[dict], timeout_s: float) -> tuple[dict[str, Counts 
             results[key] = f"no counts: valgrind exited with {done.returncode} ({_last_line(done.stderr)})"
         else:
             results[key] = per_call(one, many, case["n"], case["m"], case["bytes_x"])
-    return results, done.stderr
+    return results
 
 
 def _last_line(text: str) -> str:

@@ -59,7 +59,7 @@ def test_counting_settings_go_on_top_of_the_users_environment():
 
 
 def fields(implementation: str, n: int, m: int) -> dict:
-    return {**grid.Case(implementation, n, m).info(), schema.THREADS: 1}
+    return grid.Case(implementation, n, m).info()  # threads=1 by default
 
 
 @pytest.mark.slow
