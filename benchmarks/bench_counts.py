@@ -11,7 +11,7 @@ pytest-codspeed missing, a case whose count failed) show as n/a with the reason.
 from dataclasses import asdict
 
 from benchmarks import counting, grid
-from reports import schema
+from reports.contract import schema
 
 CASES = {f"{case.implementation}-n{case.n}-m{case.m}": case for case in grid.count_cases()}
 

@@ -32,7 +32,7 @@ from pathlib import Path
 import impls
 from benchmarks import grid, roofline
 from impls import _registry
-from reports import schema
+from reports.contract import schema
 
 _PROFILE = grid.profile()
 TRAIN_SIZE, TRAIN_ITERATIONS = (100, 10_000), 20

@@ -7,7 +7,7 @@ import pytest
 import impls
 from benchmarks import counting, environment, grid, roofline
 from benchmarks.bench_gradients import TRAIN_ITERATIONS, TRAIN_SIZE
-from reports import progress, schema
+from reports.contract import events, schema
 
 _SKIPS = pytest.StashKey[list]()
 _START = pytest.StashKey[dict]()  # noise snapshot and, when cases are timed, level bandwidths at the start
@@ -36,12 +36,12 @@ def pytest_sessionstart(session):
     if _timing(config):
         start["bandwidth"] = roofline.level_bandwidths(grid.profile().threads)
     config.stash[_START] = start
-    progress.emit({schema.SUITE_KEY: record_so_far(config)})
+    events.emit({schema.SUITE_KEY: record_so_far(config)})
 
 
 def pytest_runtest_teardown(item):
     """The run record as this case leaves it (its skip, first calls, noise so far), for a process killed later."""
-    progress.emit({schema.SUITE_KEY: record_so_far(item.config)})
+    events.emit({schema.SUITE_KEY: record_so_far(item.config)})
 
 
 def _visit(item) -> int | None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 import impls
-from reports import schema
+from reports.contract import schema
 
 PROJECT = "logreg-vectorization-bench"
 _CACHE_DIR = Path("/sys/devices/system/cpu/cpu0/cache")

@@ -16,7 +16,7 @@ import numpy as np
 
 import impls
 from benchmarks import environment
-from reports import progress, schema
+from reports.contract import events, schema
 
 PROFILE_ENV = schema.PROFILE_ENV  # the one profile switch (asv, pytest and the report)
 CORES = os.cpu_count() or 1
@@ -58,7 +58,7 @@ class Profile:
 
     @property
     def least_rounds(self) -> int:
-        """Fewest rounds per visit: 6 rounds in all, the fewest a 95% interval can come from (reports.stats)."""
+        """Fewest rounds per visit: 6 rounds in all, the fewest a 95% interval has (reports.contract.stats)."""
         return -(-6 // self.visits)
 
     def sizes(self) -> list[Size]:
@@ -311,7 +311,7 @@ def first_call(impl: impls.Implementation, call):
     """
     if not impl.jit or impl.name in FIRST_CALLS:
         return call()
-    progress.emit({schema.COMPILING: impl.name})
+    events.emit({events.COMPILING: impl.name})
     hits, misses = _numba_cache_counts(impl.name)
     start_s = time.perf_counter()
     result = call()
@@ -320,7 +320,7 @@ def first_call(impl: impls.Implementation, call):
     hits, misses = after[0] - hits, after[1] - misses
     cache = schema.CACHE_MISS if misses else schema.CACHE_HIT if hits else None
     FIRST_CALLS[impl.name] = {schema.FIRST_SECONDS: seconds, schema.FIRST_CACHE: cache}
-    progress.emit({schema.SUITE_KEY: {schema.FIRST_CALL: FIRST_CALLS}})  # now: the process may die in this case
+    events.emit({schema.SUITE_KEY: {schema.FIRST_CALL: FIRST_CALLS}})  # now: the process may die in this case
     return result
 
 

@@ -24,8 +24,8 @@ import numpy as np
 
 import impls
 from benchmarks import environment, grid
-from reports import schema
-from reports.stats import median_interval, ratios
+from reports.contract import schema
+from reports.contract.stats import median_interval, ratios
 
 MIN_MEASURE_S = 1e-3  # one measurement lasts at least this: timer resolution and call overhead stay out
 # A measurement longer than this is taken once per round, not `samples` times: it already spans the short

@@ -11,7 +11,7 @@ from dataclasses import asdict
 import pytest
 
 from benchmarks import counting, grid
-from reports import schema
+from reports.contract import schema
 
 # A counting process starts in 10-30 s under valgrind and a call at m = 10^5 takes seconds there.
 TIMEOUT_S = 600.0

@@ -10,7 +10,7 @@ import pytest
 import impls
 from benchmarks import grid
 from benchmarks.bench_gradients import TRAIN_ITERATIONS, TRAIN_SIZE
-from reports import schema
+from reports.contract import schema
 
 PROFILE = grid.profile()
 FIELDS = ",".join(schema.CASE_FIELDS)

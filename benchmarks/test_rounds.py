@@ -11,7 +11,7 @@ import pytest
 
 import impls
 from benchmarks import grid, roofline
-from reports import schema
+from reports.contract import schema
 
 PROFILE = grid.profile()
 SIZES = [pytest.param(*(getattr(size, f) for f in schema.SIZE_FIELDS), visit, id=f"{size}-v{visit}")

@@ -14,7 +14,7 @@ import pytest
 
 import impls
 from benchmarks import grid
-from reports.schema import BENCHMARK, CHUNKS, SCALING, SCALING_GENERATED, WORKERS
+from reports.contract.schema import BENCHMARK, CHUNKS, SCALING, SCALING_GENERATED, WORKERS
 
 PROFILE = grid.profile()
 NUMPY_CASES, DASK_CASES = grid.scaling_cases(PROFILE)

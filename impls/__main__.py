@@ -49,7 +49,7 @@ def overhead(name: str, n: int, m: int, rounds: int, calls: int):
     order, and forms the difference of each side's fastest within the round, so a machine that slows
     down between rounds moves both sides together. Each round also reads the processor's speed state.
     """
-    from reports.stats import median_interval  # the suite's one interval statistic (standard library only)
+    from reports.contract.stats import median_interval  # the suite's one interval statistic (standard library only)
 
     data = impls.make_problem(n, m, seed=0)
     problem = impls.get(name).prepare(data.X, data.Y)

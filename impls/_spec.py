@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Where prepare() leaves X: the same words as reports.schema.HOST/DEVICE (a test keeps them equal;
+# Where prepare() leaves X: the same words as reports.contract.schema.HOST/DEVICE (a test keeps them equal;
 # impls never imports the report).
 HOST, DEVICE = "host", "device"
 COMPUTE_DTYPES = ("float64", "float32")

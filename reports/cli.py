@@ -29,9 +29,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from reports import compare, sweep
+from reports.contract.schema import (
+    COUNTS_ENV,
+    DEFAULT_PROFILE,
+    FAILED,
+    PROFILE_ENV,
+    PROFILE_NAMES,
+    RESULTS_FILE,
+    SUITE_KEY,
+)
 from reports.load import ReportInputError, check_baseline, default_baseline, load
 from reports.render import write_report
-from reports.schema import COUNTS_ENV, DEFAULT_PROFILE, FAILED, PROFILE_ENV, PROFILE_NAMES, RESULTS_FILE, SUITE_KEY
 
 ROOT = Path(__file__).resolve().parent.parent  # the project checkout: benchmarks/ lives here
 RUNS = Path("reports", "runs")  # relative to the working directory, never inside an installed package

@@ -11,7 +11,7 @@ that spread a size's rounds over its run. A machine that is slower for the whole
 VM moved raw times of one commit by ~17% per case between two back-to-back runs, and a run's own
 visits by far more) slows both alike and cancels; the baseline's own row compares raw times. new ÷
 old is the Hodges–Lehmann estimate with its exact Mann–Whitney interval
-(``reports.stats.ratio_interval``). Other cases (train, prepare, scaling, files without rounds)
+(``reports.contract.stats.ratio_interval``). Other cases (train, prepare, scaling, files without rounds)
 have only pytest-benchmark's summary: their interval is the notched-box-plot rule, median ±
 1.57·IQR/√N, combined in log time, and marked approximate.
 
@@ -44,10 +44,12 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from reports import fmt, schema, stats
+from reports import fmt
+from reports.contract import schema, stats
+from reports.contract.records import Counted, Counting, Counts, Results
 from reports.derive import COUNT_NOISE
 from reports.fmt import time as format_time
-from reports.load import Counted, Counting, Counts, ReportInputError, Results, default_baseline, load
+from reports.load import ReportInputError, default_baseline, load
 
 FAIL_ABOVE_PCT = 10.0
 # Between-run scatter allowed for, in robust standard deviations (1.4826 × MAD). Six, not three, because the

@@ -3,7 +3,7 @@
 Figures, tables, summary.json and the terminal read the View; they never divide two timings
 themselves. Every ratio is a ``Ratio``: where the results hold interleaved rounds of the size
 (schema.ROUNDS), it is the median of the per-round ratios, pooled over the size's visits, with the
-95% interval of reports.stats; elsewhere (older files, asv, ratios across thread counts) it is the
+95% interval of reports.contract.stats; elsewhere (older files, asv, ratios across thread counts) it is the
 ratio of two medians and carries no interval. Ratios are only formed within one series (one file,
 one asv environment): two runs' timings are never divided by each other here.
 """
@@ -13,9 +13,10 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from reports import schema as s
-from reports.load import Counted, Counting, Failure, Record, ReportInputError, Results, Rounds, Series, default_baseline
-from reports.stats import Interval, median_interval, ratios
+from reports.contract import schema as s
+from reports.contract.records import Counted, Counting, Failure, Record, Results, Rounds, Series
+from reports.contract.stats import Interval, median_interval, ratios
+from reports.load import ReportInputError, default_baseline
 
 REFERENCE_DTYPE = "float64"
 

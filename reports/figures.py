@@ -16,9 +16,9 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
 from reports import derive, fmt  # noqa: E402
-from reports import schema as s  # noqa: E402
+from reports.contract import schema as s  # noqa: E402
+from reports.contract.records import Record  # noqa: E402
 from reports.derive import Ratio, SeriesView, View  # noqa: E402
-from reports.load import Record  # noqa: E402
 
 TIME_LABEL = "time per gradient (s)"
 LEGEND = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "fontsize": 8}  # beside the axes, off the data

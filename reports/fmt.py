@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from reports.stats import CONFIDENCE
+from reports.contract.stats import CONFIDENCE
 
 NOT_INTERLEAVED = "(no interval: not interleaved)"
 NO_DIFFERENCE = "no detectable difference"

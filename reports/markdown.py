@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from reports import derive, fmt
-from reports import schema as s
+from reports.contract import schema as s
+from reports.contract.records import Counted, Record
 from reports.derive import CountsView, Pair, PerExample, Ratio, SeriesView, View
-from reports.load import Counted, Record
 
 FIGURE_TEXT = {
     "headline": "Speedup of every implementation at the headline size, in the dtype of the baseline's timings (log "

@@ -1,24 +1,12 @@
-"""pytest plugin loaded into the benchmark sweep (`-p reports.progress`): one JSON line per event.
+"""pytest plugin loaded into the benchmark sweep (`-p reports.progress`): the events of reports.contract.events.
 
-Lines go to the file named by $LOGREG_PROGRESS_FILE, which the sweep (reports.sweep) reads to show
-progress, to enforce its per-case timeout and to keep every finished case even when the process
-dies later. Events, in order for one case::
-
-    {"start": id}                                 the case began (setup included)
-    {"compiling": name}                           optional: a JIT implementation's first call compiles
-    {"failed": id, "when": phase, "message": m}   a phase raised
-    {"benchmark": entry}                          the case's pytest-benchmark entry, as its JSON holds it
-    {"done": id, "outcome": passed|failed|skipped}
-
-At the session's start: {"machine_info": …} as pytest-benchmark's JSON will hold it; before the first
-case: {"total": number of cases, "expected_seconds": {id: seconds}}, each case's expected length from
-the suite's pytest_sweep_expected_seconds hook (see Hooks; {} where no conftest implements it). A
-suite may send pieces of its run record as {"logreg": {field: value}} whenever it measures them,
-so that a process killed before writing its JSON loses none of them. The plugin also leaves out the
-cases named in the JSON list at $LOGREG_SWEEP_DESELECT (a restarted sweep skips what already
-finished), and writes the run's JSON even when no case produced a timing (pytest-benchmark writes
-none then), so machine_info and the run record survive a sweep whose last case crashed. It never
-changes what pytest runs or times otherwise.
+It sends each case's start, failure, pytest-benchmark entry and end, the machine's identity at the
+session's start, and the cases' count with each one's expected length from the suite's
+pytest_sweep_expected_seconds hook (see Hooks; {} where no conftest implements it). It also leaves out
+the cases named in the JSON list at $DESELECT_ENV (a restarted sweep skips what already finished), and
+writes the run's JSON even when no case produced a timing (pytest-benchmark writes none then), so
+machine_info and the run record survive a sweep whose last case crashed. It never changes what pytest
+runs or times otherwise.
 """
 
 from __future__ import annotations
@@ -28,22 +16,12 @@ import os
 
 import pytest
 
-from reports.schema import EXPECTED_SECONDS, PROGRESS_ENV
+from reports.contract import events as e
+from reports.contract.events import emit
 
-DESELECT_ENV = "LOGREG_SWEEP_DESELECT"
-_OUTCOME_RANK = {"passed": 0, "skipped": 1, "failed": 2}  # a case's outcome is its worst phase's
+_OUTCOME_RANK = {e.PASSED: 0, e.SKIPPED: 1, e.FAILED: 2}  # a case's outcome is its worst phase's
 
 _state: dict = {"config": None, "emitted": 0, "outcome": {}}
-
-
-def emit(event: dict) -> None:
-    """Append one event to the progress file (when the sweep was started by the report)."""
-    path = os.environ.get(PROGRESS_ENV)
-    if path:
-        from pytest_benchmark.utils import safe_dumps  # serialises what pytest-benchmark's JSON holds
-
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(safe_dumps(event) + "\n")
 
 
 class Hooks:
@@ -66,13 +44,13 @@ def pytest_configure(config):
 def pytest_sessionstart(session):
     """The machine's identity now, not only in the JSON written at the end (which a killed process never writes)."""
     bs = getattr(session.config, "_benchmarksession", None)
-    if os.environ.get(PROGRESS_ENV) and bs is not None and not bs.disabled:
-        emit({"machine_info": bs.get_machine_info()})
+    if os.environ.get(e.PROGRESS_ENV) and bs is not None and not bs.disabled:
+        emit({e.MACHINE_INFO: bs.get_machine_info()})
 
 
 def pytest_collection_modifyitems(config, items):
     """Leave out the cases a previous attempt of this sweep already finished."""
-    path = os.environ.get(DESELECT_ENV)
+    path = os.environ.get(e.DESELECT_ENV)
     if not path:
         return
     with open(path, encoding="utf-8") as f:
@@ -85,27 +63,27 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_collection_finish(session):
     expected = session.config.hook.pytest_sweep_expected_seconds(items=session.items) or {}
-    emit({"total": len(session.items), EXPECTED_SECONDS: expected})
+    emit({e.TOTAL: len(session.items), e.EXPECTED_SECONDS: expected})
 
 
 def pytest_runtest_logstart(nodeid, location):
-    emit({"start": nodeid})
+    emit({e.START: nodeid})
 
 
 def pytest_runtest_logreport(report):
     """A failed phase names its case and why; the teardown sends the timing and marks the case done."""
     outcome = _state["outcome"]
-    if _OUTCOME_RANK[report.outcome] > _OUTCOME_RANK[outcome.get(report.nodeid, "passed")]:
+    if _OUTCOME_RANK[report.outcome] > _OUTCOME_RANK[outcome.get(report.nodeid, e.PASSED)]:
         outcome[report.nodeid] = report.outcome
     if report.failed:
         crash = getattr(report.longrepr, "reprcrash", None)
         lines = str(report.longrepr).strip().splitlines() or ["?"]
         message = crash.message if crash else lines[-1]
-        emit({"failed": report.nodeid, "when": report.when, "message": message[:300]})
+        emit({e.FAILED: report.nodeid, e.WHEN: report.when, e.MESSAGE: message[:300]})
     if report.when == "teardown":
         for entry in _new_entries():
-            emit({"benchmark": entry})
-        emit({"done": report.nodeid, "outcome": outcome.pop(report.nodeid, "passed")})
+            emit({e.BENCHMARK: entry})
+        emit({e.DONE: report.nodeid, e.OUTCOME: outcome.pop(report.nodeid, e.PASSED)})
 
 
 def _new_entries() -> list[dict]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from reports import derive, figures, fmt, markdown, summary
+from reports.contract.records import Results
 from reports.derive import View
-from reports.load import Results
 
 
 def counts_line(v) -> str:

@@ -1,4 +1,4 @@
-"""summary.json: the report's numbers, machine-readable (fields named in reports.schema)."""
+"""summary.json: the report's numbers, machine-readable (fields named in reports.contract.schema)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from reports import derive
-from reports import schema as s
+from reports.contract import schema as s
 from reports.derive import SeriesView, View
 
 

@@ -32,19 +32,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reports.progress import DESELECT_ENV
-from reports.schema import (
+from reports.contract import events as e
+from reports.contract.schema import (
     CAUSE_CRASH,
     CAUSE_ERROR,
     CAUSE_MEMORY,
     CAUSE_STOPPED,
     CAUSE_TIMEOUT,
-    EXPECTED_SECONDS,
     FAILED,
     GRID,
     GRID_RUN_BUDGET_S,
     INTERRUPTED,
-    PROGRESS_ENV,
     SUITE_KEY,
 )
 
@@ -103,7 +101,7 @@ class State:
     signum: int | None = None  # one of STOP_SIGNALS, once one arrived
     expected: dict[str, float] = field(default_factory=dict)  # case -> expected seconds, from the children
     # machine_info and run record pieces the children sent as events: the JSON of a child killed before writing one
-    sent: dict = field(default_factory=lambda: {"machine_info": {}, SUITE_KEY: {}})
+    sent: dict = field(default_factory=lambda: {e.MACHINE_INFO: {}, e.RUN_RECORD: {}})
 
     def fail(self, case: str, cause: str, message: str) -> None:
         self.failures.append({"case": case, "cause": cause, "message": message})
@@ -112,26 +110,26 @@ class State:
 
     def apply(self, event: dict, entries: list[dict]) -> None:
         """Fold one event into the state; a benchmark entry goes to entries."""
-        if "total" in event:
-            self.total = event["total"] if self.total is None else self.total
-            self.expected.update(event.get(EXPECTED_SECONDS) or {})
-        elif "machine_info" in event:
-            self.sent["machine_info"] = event["machine_info"]
-        elif SUITE_KEY in event:
-            self.sent[SUITE_KEY].update(event[SUITE_KEY])
-        elif "start" in event:
-            self.current, self.started, self.compiling = event["start"], time.monotonic(), None
-        elif "compiling" in event:
-            self.compiling = event["compiling"]
-        elif "benchmark" in event:
-            entries.append(event["benchmark"])
-        elif "failed" in event:
-            self.failures.append({"case": event["failed"], "cause": CAUSE_ERROR,
-                                  "message": f"{event['when']}: {event['message']}"})
-        elif "done" in event:
-            self.done.add(event["done"])
-            if event.get("outcome") != "skipped":  # skipped cases run again, to record why they skip
-                self.settled.add(event["done"])
+        if e.TOTAL in event:
+            self.total = event[e.TOTAL] if self.total is None else self.total
+            self.expected.update(event.get(e.EXPECTED_SECONDS) or {})
+        elif e.MACHINE_INFO in event:
+            self.sent[e.MACHINE_INFO] = event[e.MACHINE_INFO]
+        elif e.RUN_RECORD in event:
+            self.sent[e.RUN_RECORD].update(event[e.RUN_RECORD])
+        elif e.START in event:
+            self.current, self.started, self.compiling = event[e.START], time.monotonic(), None
+        elif e.COMPILING in event:
+            self.compiling = event[e.COMPILING]
+        elif e.BENCHMARK in event:
+            entries.append(event[e.BENCHMARK])
+        elif e.FAILED in event:
+            self.failures.append({"case": event[e.FAILED], "cause": CAUSE_ERROR,
+                                  "message": f"{event[e.WHEN]}: {event[e.MESSAGE]}"})
+        elif e.DONE in event:
+            self.done.add(event[e.DONE])
+            if event.get(e.OUTCOME) != e.SKIPPED:  # skipped cases run again, to record why they skip
+                self.settled.add(event[e.DONE])
             self.current = None
 
     def timeout_s(self, case: str, override: float | None) -> float:
@@ -181,7 +179,7 @@ def run(work: Path, pytest_args: list[str], env: dict, log: Path, case_timeout_s
                 deselect.write_text(json.dumps(sorted(state.settled)), encoding="utf-8")
                 command = [sys.executable, "-m", "pytest", *pytest_args, f"--benchmark-json={part}",
                            "-p", "reports.progress", "-p", "reports.sweep"]
-                child_env = {**env, PROGRESS_ENV: str(events.path), DESELECT_ENV: str(deselect),
+                child_env = {**env, e.PROGRESS_ENV: str(events.path), e.DESELECT_ENV: str(deselect),
                              LIFELINE_ENV: str(lifeline[0])}
                 child = subprocess.Popen(command, cwd=cwd, env=child_env, stdout=log_file, stderr=subprocess.STDOUT,
                                          start_new_session=True,  # its own process group: see the docstring

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reports import schema
+from reports.contract import schema
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBSET = "test_gradients and numpy-n10-m100-lecture"  # one case of the quick profile, no cluster, no JIT

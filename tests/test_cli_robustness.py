@@ -13,7 +13,7 @@ import matplotlib.figure
 import pytest
 
 from reports import cli, sweep
-from reports.schema import CAUSE_STOPPED, FAILED, INTERRUPTED, RESULTS_FILE, SUITE_KEY
+from reports.contract.schema import CAUSE_STOPPED, FAILED, INTERRUPTED, RESULTS_FILE, SUITE_KEY
 from tests.test_sweep import FAULTY, FAULTY_ID, PYTEST_JSON, ROOT, own_processes
 
 SMALL = json.loads(PYTEST_JSON.read_text())

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from reports import cli, compare, schema
+from reports import cli, compare
+from reports.contract import schema
 
 RUN = Path(__file__).parent / "data" / "pytest-benchmark-new.json"
 

@@ -3,7 +3,7 @@
 import pytest
 
 from benchmarks import counting, grid
-from reports import schema
+from reports.contract import schema
 
 NEEDS_VALGRIND = pytest.mark.skipif(counting.unavailable_reason() is not None,
                                     reason=str(counting.unavailable_reason()))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from reports import cli, compare, derive, markdown, render
-from reports import schema as s
+from reports.contract import schema as s
 from reports.load import load
 from tests.test_reports import assert_picture
 

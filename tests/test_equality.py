@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import impls
-from reports.schema import FRAME, LAYOUTS, LECTURE
+from reports.contract.schema import FRAME, LAYOUTS, LECTURE
 from tests.reference import reference
 
 RTOL = {"float64": 1e-9, "float32": 1e-4}

@@ -8,7 +8,7 @@ import pytest
 
 import impls
 from benchmarks import bench_gradients, environment, grid
-from reports import schema
+from reports.contract import schema
 
 QUICK, FULL = schema.PROFILE_NAMES
 
@@ -109,10 +109,10 @@ def test_checked_problem_refuses_a_wrong_result(monkeypatch):
 
 def test_first_call_of_a_jit_implementation_is_recorded_once(monkeypatch, tmp_path):
     """The first call's seconds and Numba cache use are kept and sent, after an event naming it; later calls are not."""
-    from reports import progress
+    from reports.contract import events as progress_events
 
     events = tmp_path / "events.jsonl"
-    monkeypatch.setenv(progress.PROGRESS_ENV, str(events))
+    monkeypatch.setenv(progress_events.PROGRESS_ENV, str(events))
     monkeypatch.setattr(grid, "FIRST_CALLS", {})
     calls = []
     for _ in range(2):
@@ -122,7 +122,7 @@ def test_first_call_of_a_jit_implementation_is_recorded_once(monkeypatch, tmp_pa
     record = grid.FIRST_CALLS["numba"]
     assert record[schema.FIRST_SECONDS] >= 0 and record[schema.FIRST_CACHE] is None  # the lambda compiled nothing
     sent = [json.loads(line) for line in events.read_text().splitlines()]
-    assert sent == [{schema.COMPILING: "numba"}, {schema.SUITE_KEY: {schema.FIRST_CALL: {"numba": record}}}]
+    assert sent == [{progress_events.COMPILING: "numba"}, {schema.SUITE_KEY: {schema.FIRST_CALL: {"numba": record}}}]
 
 
 def test_numba_cache_use_is_read_from_the_modules_dispatchers():

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from reports import cli, derive, figures
-from reports import schema as s
+from reports.contract import schema as s
 from reports.load import ReportInputError, load
 
 DATA = Path(__file__).parent / "data"

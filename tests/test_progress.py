@@ -15,13 +15,13 @@ from tqdm import tqdm
 
 from benchmarks import grid
 from reports import cli, sweep
-from reports.schema import (
+from reports.contract.events import EXPECTED_SECONDS, PROGRESS_ENV
+from reports.contract.schema import (
     BANDWIDTH,
     BW_LEVELS,
     CAUSE_STOPPED,
     CAUSE_TIMEOUT,
     CPU_MODEL,
-    EXPECTED_SECONDS,
     FIRST_CALL,
     GRID,
     INTERRUPTED,
@@ -29,7 +29,6 @@ from reports.schema import (
     PROFILE,
     PROFILE_ENV,
     PROFILE_NAMES,
-    PROGRESS_ENV,
     ROLES,
     SUITE_KEY,
 )

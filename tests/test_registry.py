@@ -10,7 +10,7 @@ import pytest
 import impls
 from impls import _registry
 from impls._spec import DEVICE, HOST, Spec, spec_of
-from reports import schema
+from reports.contract import schema
 
 
 def test_first_four_are_registered_in_display_order():
@@ -76,7 +76,7 @@ def test_a_module_without_spec_or_with_old_constants_fails_loudly():
 
 
 def test_memory_words_match_the_results_contract():
-    """impls spells host/device itself (it never imports the report); they must equal reports.schema's."""
+    """impls spells host/device itself (it never imports the report); they must equal reports.contract.schema's."""
     assert (HOST, DEVICE) == (schema.HOST, schema.DEVICE)
 
 

@@ -9,9 +9,10 @@ import pytest
 from matplotlib import image as mpimg
 
 from reports import cli, derive, figures, fmt, markdown, render, summary
-from reports import schema as s
-from reports.load import Machine, Record, ReportInputError, Results, Rounds, Run, Series, check_baseline, load
-from reports.stats import median_interval
+from reports.contract import schema as s
+from reports.contract.records import Machine, Record, Results, Rounds, Run, Series
+from reports.contract.stats import median_interval
+from reports.load import ReportInputError, check_baseline, load
 
 DATA = Path(__file__).parent / "data"
 PYTEST_JSON = DATA / "pytest-benchmark.json"  # schema 1 (no rounds, no levels)

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from benchmarks import environment, grid, roofline
-from reports import schema
+from reports.contract import schema
 
 
 @pytest.fixture

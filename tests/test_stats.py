@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from reports import stats
+from reports.contract import stats
 
 
 def test_median_interval_uses_the_binomial_order_statistics():

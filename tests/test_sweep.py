@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from reports import cli, sweep
-from reports.schema import (
+from reports.contract.schema import (
     CAUSE_CRASH,
     CAUSE_ERROR,
     CAUSE_MEMORY,

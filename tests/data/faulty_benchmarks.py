@@ -9,7 +9,7 @@ import os
 import signal
 import time
 
-from reports.progress import emit
+from reports.contract.events import emit
 
 
 def test_first(benchmark):

@@ -19,7 +19,7 @@ def pytest_sweep_expected_seconds(items):
 
 def pytest_sessionstart(session):
     """A piece of the run record, sent as an event."""
-    from reports.progress import emit
-    from reports.schema import PROFILE, SUITE_KEY
+    from reports.contract.events import emit
+    from reports.contract.schema import PROFILE, SUITE_KEY
 
     emit({SUITE_KEY: {PROFILE: PROFILE_SENT}})

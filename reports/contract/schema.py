@@ -126,13 +126,7 @@ ROUNDS_USED = "rounds"  # how many rounds the ratios come from (0: ratio of medi
 SUMMARY_CASE_FIELDS = (*CASE_FIELDS, MEDIAN_SECONDS, SPEEDUP, TIMES_LIMIT, ROUNDS_USED, COUNTS)
 # COUNTS: {COUNT_FIELDS} per call, null where not counted; a case counted but not timed has MEDIAN_SECONDS null.
 
-# --- progress events: one JSON object per line in the file named by PROGRESS_ENV ---------------------
-PROGRESS_ENV = "LOGREG_PROGRESS_FILE"
-# The "total" event's {case id: seconds}: what each case is expected to take, setup included (the sweep
-# derives each case's timeout and the time left from it; benchmarks.grid.expected_seconds computes it).
-EXPECTED_SECONDS = "expected_seconds"
-
-# --- sub-keys written by the benchmarks (h5), read by the report --------------------------------------
+# --- sub-keys written by the benchmarks, read by the report --------------------------------------
 # GRID (the run record's grid facts): what the report states about the grid instead of retyping it.
 GRID_LAYOUTS = "layouts"  # layouts the profile measures
 GRID_VISITS = "visits"  # visits per size of the rounds tests, spread over the run
