@@ -20,7 +20,12 @@ Where things live in a pytest-benchmark JSON file written by this suite::
 
 from __future__ import annotations
 
+# summary.json's layout (its "schema_version" field).
 SCHEMA_VERSION = 2
+# The results format: written as FORMAT_VERSION_KEY in every run record (output_json[SUITE_KEY]) and
+# checked on load. A file without it is of version 2, the layout written before the version was.
+FORMAT_VERSION_KEY = "format_version"
+FORMAT_VERSION = 3
 
 # --- profiles: the one switch shared by asv, pytest and the report -------------------------------
 PROFILE_ENV = "LOGREG_BENCH_PROFILE"
