@@ -1,20 +1,110 @@
 """The results' typed records: what one run measured and what it says about itself.
 
-The readers (reports.load and the modules it calls) build these from checked JSON; the report
-(derive, figures, markdown, summary, compare) reads only these. Field names follow the keys of
-reports.contract.schema, so ``to_json`` of a record is what a results file holds.
+Writer and reader share each record: ``to_json`` gives what a results file holds, ``from_json`` reads it
+back, checked (every field named in the error), so ``from_json(to_json(x)) == x``. The readers
+(reports.pytest_results, reports.asv_results) build records this way; the report (derive, figures,
+markdown, summary, compare) reads only records. Field names follow the keys of reports.contract.schema.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import math
+from dataclasses import dataclass, field, fields
+from typing import ClassVar
 
 from reports.contract import schema as s
+from reports.contract.checked import (
+    MAX_NAME,
+    MAX_ROUNDS,
+    choice,
+    count,
+    facts,
+    fail,
+    flag,
+    mapping,
+    name,
+    names,
+    number,
+    optional,
+    sequence,
+    shown,
+    text,
+    versions,
+)
 
 
 def to_json(record) -> dict:
-    """A record as the results file holds it: its fields under their own names, tuples as lists."""
-    return {key: list(value) if isinstance(value, tuple) else value for key, value in asdict(record).items()}
+    """A record as the results file holds it."""
+    return record.to_json()
+
+
+def plain(value):
+    """A field's value as JSON holds it: records as their to_json, tuples as lists."""
+    if hasattr(value, "to_json"):
+        return value.to_json()
+    if isinstance(value, tuple | list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+class JsonRecord:
+    """A record whose file form is its fields under their own names, less those the reader sets (READER_SET)."""
+
+    READER_SET: ClassVar[tuple[str, ...]] = ()
+
+    def to_json(self) -> dict:
+        return {f.name: plain(getattr(self, f.name)) for f in fields(self) if f.name not in self.READER_SET}
+
+
+def case_fields(value: dict, path, where: str) -> dict:
+    """n, m, layout, dtype, threads, bytes of X, level and memory of one case, checked."""
+    level, layout = value.get(s.LEVEL), value.get(s.LAYOUT)
+    return {
+        s.N: count(value.get(s.N), path, f"{where}.{s.N}"), s.M: count(value.get(s.M), path, f"{where}.{s.M}"),
+        s.LAYOUT: s.LECTURE if layout is None else choice(layout, s.LAYOUTS, path, f"{where}.{s.LAYOUT}"),
+        s.DTYPE: name(value.get(s.DTYPE), path, f"{where}.{s.DTYPE}"),
+        s.THREADS: count(value.get(s.THREADS), path, f"{where}.{s.THREADS}", maximum=10**6),
+        s.BYTES_X: count(value.get(s.BYTES_X) or 0, path, f"{where}.{s.BYTES_X}", minimum=0),
+        s.LEVEL: None if level is None else choice(level, s.LEVELS, path, f"{where}.{s.LEVEL}"),
+        s.MEMORY: choice(value.get(s.MEMORY) or s.HOST, (s.HOST, s.DEVICE), path, f"{where}.{s.MEMORY}"),
+    }
+
+
+def per_round(values, path, where: str, rounds: int | None) -> tuple[float, ...]:
+    """A list of positive numbers, one per round (all lists of an entry equally long)."""
+    values = sequence(values, path, where)
+    if not 0 < len(values) <= MAX_ROUNDS or (rounds is not None and len(values) != rounds):
+        fail(path, where, f"expected {rounds or 'at least one'} value(s), one per round, found {len(values)}")
+    return tuple(number(v, path, f"{where}[{i}]") for i, v in enumerate(values))
+
+
+def gbs_by_threads(value, path, where: str) -> dict[int, float]:
+    """{threads: GB/s} from an object keyed by thread counts written as strings."""
+    out = {}
+    for key, gbs in mapping(value, path, where).items():
+        threads = count(int(key) if str(key).isdigit() else key, path, f"{where} key", maximum=10**6)
+        out[threads] = number(gbs, path, f"{where}.{key}")
+    return out
+
+
+def agrees(stated: float, computed: float, path, where: str) -> None:
+    """A derived count (per element, reads of X) must equal what its parts give: a mismatch is a damaged file."""
+    if not math.isclose(stated, computed, rel_tol=1e-6):
+        fail(path, where, f"expected {computed:.6g} (from the case's other counts), found {shown(stated)}")
+
+
+def format_version(record: dict, path, where: str) -> int:
+    """The results format a run record is written in; a newer one than this reader's is refused, naming both."""
+    found = record.get(s.FORMAT_VERSION_KEY)
+    if found is None:
+        return s.UNVERSIONED_FORMAT
+    version = count(found, path, f"{where}.{s.FORMAT_VERSION_KEY}")
+    if version > s.FORMAT_VERSION:
+        fail(path, f"{where}.{s.FORMAT_VERSION_KEY}", f"written by a newer version of the suite: format {version}, "
+                                                      f"this reader reads up to {s.FORMAT_VERSION}; update the suite")
+    return version
 
 
 @dataclass(frozen=True)
@@ -57,8 +147,10 @@ class Record:
 
 
 @dataclass(frozen=True)
-class Rounds:
+class Rounds(JsonRecord):
     """One visit of one size: every implementation timed once per round, interleaved (schema.ROUNDS)."""
+
+    READER_SET: ClassVar = ("series",)
 
     n: int
     m: int
@@ -78,9 +170,27 @@ class Rounds:
     def size(self) -> tuple:
         return (self.n, self.m, self.layout, self.dtype, self.threads)
 
+    @classmethod
+    def from_json(cls, value, path, where: str, series: str = "") -> Rounds:
+        """A rounds entry's case fields and ROUND_FIELDS (its params and extra_info together)."""
+        value = mapping(value, path, where)
+        seconds, rounds = {}, None
+        for impl, values in mapping(value.get(s.ROUND_SECONDS), path, f"{where}.{s.ROUND_SECONDS}").items():
+            key = f"{where}.{s.ROUND_SECONDS}.{name(impl, path, f'{where}.{s.ROUND_SECONDS} key')}"
+            seconds[impl] = per_round(values, path, key, rounds)
+            rounds = len(seconds[impl])
+        if not seconds:
+            fail(path, f"{where}.{s.ROUND_SECONDS}", "no implementation was timed")
+        calls = {name(k, path, f"{where}.{s.ROUND_CALLS} key"): count(v, path, f"{where}.{s.ROUND_CALLS}.{k}")
+                 for k, v in mapping(value.get(s.ROUND_CALLS) or {}, path, f"{where}.{s.ROUND_CALLS}").items()}
+        probe = value.get(s.ROUND_PROBE_GBS)
+        return cls(**case_fields(value, path, where), series=series, seconds=seconds, calls=calls,
+                   visit=count(value.get(s.VISIT) or 0, path, f"{where}.{s.VISIT}", minimum=0),
+                   probe_gbs=optional(probe, per_round, path, f"{where}.{s.ROUND_PROBE_GBS}", rounds=rounds))
+
 
 @dataclass(frozen=True)
-class Skip:
+class Skip(JsonRecord):
     """A case the run skipped, and why."""
 
     reason: str
@@ -92,35 +202,70 @@ class Skip:
     dtype: str | None = None
     threads: int | None = None
 
+    @classmethod
+    def from_json(cls, value, path, where: str) -> Skip:
+        value = mapping(value, path, where)
+        known = {key: optional(value.get(key), name, path, f"{where}.{key}")
+                 for key in (s.BENCHMARK, s.IMPLEMENTATION, s.LAYOUT, s.DTYPE)}
+        sizes = {key: optional(value.get(key), count, path, f"{where}.{key}") for key in (s.N, s.M, s.THREADS)}
+        return cls(reason=text(value.get(s.REASON, "?"), path, f"{where}.{s.REASON}"), **known, **sizes)
+
 
 @dataclass(frozen=True)
-class Failure:
-    """A case that did not finish: its id, the cause (error, crash, timeout, interrupted), the message."""
+class Failure(JsonRecord):
+    """A case that did not finish: its id, the cause (one of schema.CAUSES), the message."""
 
     case: str
     cause: str
     message: str
 
+    @classmethod
+    def from_json(cls, value, path, where: str) -> Failure:
+        value = mapping(value, path, where)
+        return cls(case=text(value.get(s.CASE), path, f"{where}.{s.CASE}")[:MAX_NAME * 4],
+                   cause=choice(value.get(s.CAUSE, s.CAUSE_ERROR), s.CAUSES, path, f"{where}.{s.CAUSE}"),
+                   message=text(value.get(s.MESSAGE, ""), path, f"{where}.{s.MESSAGE}"))
+
 
 @dataclass(frozen=True)
-class Noise:
+class Noise(JsonRecord):
     """How quiet the machine was during the run (schema.NOISE_FIELDS); None where not measured."""
 
     steal_fraction: float | None = None
     load_average: tuple[float, ...] | None = None  # 1-minute load at start, at end
     probe_drift: float | None = None  # (max − min) / median of the DRAM probe's readings
 
+    @classmethod
+    def from_json(cls, value, path, where: str) -> Noise:
+        """Each field optional."""
+        value = mapping(value, path, where)
+        steal = optional(value.get(s.STEAL_FRACTION), number, path, f"{where}.{s.STEAL_FRACTION}", zero=True)
+        if steal is not None and steal > 1:
+            fail(path, f"{where}.{s.STEAL_FRACTION}", f"expected a fraction in [0, 1], found {shown(steal)}")
+        load = value.get(s.LOAD_AVERAGE)
+        load = None if load is None else tuple(number(x, path, f"{where}.{s.LOAD_AVERAGE}[{i}]", zero=True)
+                                               for i, x in enumerate(sequence(load, path, f"{where}.{s.LOAD_AVERAGE}")))
+        drift = optional(value.get(s.PROBE_DRIFT), number, path, f"{where}.{s.PROBE_DRIFT}", zero=True)
+        return cls(steal, load or None, drift)
+
 
 @dataclass(frozen=True)
-class FirstCall:
+class FirstCall(JsonRecord):
     """Seconds of an implementation's first call, and whether its JIT cache was hit."""
 
     seconds: float
-    cache: str | None  # "hit" (loaded from the cache), "miss" (compiled), None (unknown)
+    cache: str | None  # CACHE_HIT (loaded from the cache), CACHE_MISS (compiled), None (unknown)
+
+    @classmethod
+    def from_json(cls, value, path, where: str) -> FirstCall:
+        value = mapping(value, path, where)
+        cache = value.get(s.FIRST_CACHE)
+        cache = None if cache is None else choice(cache, (s.CACHE_HIT, s.CACHE_MISS), path, f"{where}.{s.FIRST_CACHE}")
+        return cls(number(value.get(s.FIRST_SECONDS), path, f"{where}.{s.FIRST_SECONDS}"), cache)
 
 
 @dataclass(frozen=True)
-class Counts:
+class Counts(JsonRecord):
     """Per-call counts of one case under callgrind (schema.COUNT_FIELDS)."""
 
     instructions: float
@@ -129,10 +274,28 @@ class Counts:
     x_reads: float | None  # memory_bytes / bytes of X; None where X is too small against the simulated LL
     instructions_per_element: float  # instructions / (n·m)
 
+    @classmethod
+    def from_json(cls, value, path, where: str) -> Counts:
+        value = mapping(value, path, where)
+        get = lambda key, zero=False: number(value.get(key), path, f"{where}.{key}", zero=zero)  # noqa: E731
+        return cls(instructions=get(s.INSTRUCTIONS), estimated_cycles=get(s.ESTIMATED_CYCLES),
+                   memory_bytes=get(s.MEMORY_BYTES, zero=True),
+                   x_reads=optional(value.get(s.X_READS), number, path, f"{where}.{s.X_READS}", zero=True),
+                   instructions_per_element=get(s.INSTRUCTIONS_PER_ELEMENT))
+
+    def check(self, n: int, m: int, bytes_x: int, path, where: str) -> None:
+        """The derived counts must agree with the case's size: a mismatch is a damaged file."""
+        per_element = f"{where}.{s.INSTRUCTIONS_PER_ELEMENT}"
+        agrees(self.instructions_per_element, self.instructions / (n * m), path, per_element)
+        if self.x_reads is not None and bytes_x:
+            agrees(self.x_reads, self.memory_bytes / bytes_x, path, f"{where}.{s.X_READS}")
+
 
 @dataclass(frozen=True)
-class Counted:
+class Counted(JsonRecord):
     """One case of a counts entry: its size, and its Counts or the reason it has none."""
+
+    READER_SET: ClassVar = ("series",)
 
     implementation: str
     n: int
@@ -156,9 +319,24 @@ class Counted:
         """(implementation, n, m, layout, dtype, threads): the timed Record of the same case has these too."""
         return (self.implementation, *self.size)
 
+    @classmethod
+    def from_json(cls, value, path, where: str, series: str = "") -> Counted:
+        """One item of a counts entry's COUNTED list: its fields, and its counts or the reason it has none."""
+        value = mapping(value, path, where)
+        given = [key for key in (s.COUNTS, s.REASON) if value.get(key) is not None]
+        if len(given) != 1:
+            fail(path, where, f"expected either {s.COUNTS} or {s.REASON}, found {' and '.join(given) or 'neither'}")
+        size = case_fields(value, path, where)
+        counts = optional(value.get(s.COUNTS), Counts.from_json, path, f"{where}.{s.COUNTS}")
+        if counts is not None:
+            counts.check(size[s.N], size[s.M], size[s.BYTES_X], path, f"{where}.{s.COUNTS}")
+        reason = optional(value.get(s.REASON), text, path, f"{where}.{s.REASON}")
+        return cls(implementation=name(value.get(s.IMPLEMENTATION), path, f"{where}.{s.IMPLEMENTATION}"), **size,
+                   counts=counts, reason=reason, series=series)
+
 
 @dataclass(frozen=True)
-class Counting:
+class Counting(JsonRecord):
     """What two runs' counts must share to be compared (schema.COUNTING_FIELDS), or why none were made."""
 
     valgrind: str | None = None
@@ -171,11 +349,28 @@ class Counting:
     versions: dict[str, str] = field(default_factory=dict)
     reason: str | None = None  # set (and the rest empty) when no counts could be made
 
-    def as_dict(self) -> dict:
-        """The conditions as the file holds them ({"reason"} alone when none could be made)."""
+    def to_json(self) -> dict:
+        """The conditions as the file holds them ({REASON} alone when none could be made)."""
         if self.reason is not None:
             return {s.REASON: self.reason}
-        return {key: list(x) if isinstance(x := getattr(self, key), tuple) else x for key in s.COUNTING_FIELDS}
+        return {key: plain(getattr(self, key)) for key in s.COUNTING_FIELDS}
+
+    @classmethod
+    def from_json(cls, value, path, where: str) -> Counting:
+        """A counts entry's conditions (every field required), or the reason no counts could be made."""
+        value = mapping(value, path, where)
+        if value.get(s.REASON) is not None:
+            return cls(reason=text(value[s.REASON], path, f"{where}.{s.REASON}"))
+        return cls(**{key: read(value.get(key), path, f"{where}.{key}")
+                      for key, read in zip(s.COUNTING_FIELDS, COUNTING_READERS, strict=True)})
+
+
+def at_least_two(value, path, where: str) -> int:
+    return count(value, path, where, minimum=2)
+
+
+# How each of schema.COUNTING_FIELDS is read, in its order (Counting's attributes carry the same names).
+COUNTING_READERS = (name, count, count, names, name, count, at_least_two, versions)
 
 
 @dataclass
@@ -193,11 +388,68 @@ class Run:
     level_bytes: dict[str, int] = field(default_factory=dict)  # level -> bytes it holds
     noise: Noise | None = None
     first_call: dict[str, FirstCall] = field(default_factory=dict)
-    counting: Counting | None = None  # the counts entry's conditions; None: counts were not asked for
+    counting: Counting | None = None  # the counts entry's conditions (not the run record's); None: not asked for
+
+    def to_json(self) -> dict:
+        """The run record in the current format, its version included (counting is the counts entry's)."""
+        bandwidth = {s.BW_LEVELS: {level: {str(t): gbs for t, gbs in by_threads.items()}
+                                   for level, by_threads in self.bandwidth.items()},
+                     s.BW_LEVEL_BYTES: dict(self.level_bytes)}
+        return {s.FORMAT_VERSION_KEY: s.FORMAT_VERSION, s.PROFILE: self.profile, s.ROLES: dict(self.roles),
+                s.GRID: plain(self.grid), s.SKIPPED: plain(self.skipped), s.UNAVAILABLE: dict(self.unavailable),
+                s.FAILED: plain(self.failed), s.INTERRUPTED: self.interrupted, s.BANDWIDTH: bandwidth,
+                s.NOISE: plain(self.noise), s.FIRST_CALL: plain(self.first_call)}
+
+    @classmethod
+    def from_json(cls, value, path, where: str) -> Run:
+        """The run record (output_json[SUITE_KEY]) of the current format; older files are migrated before.
+
+        A skip or failure listed twice, identically, is kept once: the copy states nothing new and would
+        only be counted twice. (One case may fail twice with different messages, e.g. in its call and its
+        teardown: both are kept.)
+        """
+        value = mapping(value, path, where)
+        format_version(value, path, where)
+        get = lambda key, default: value.get(key) if value.get(key) is not None else default  # noqa: E731
+        each = lambda key, read: list(dict.fromkeys(  # noqa: E731
+            read(v, path, f"{where}.{key}[{i}]") for i, v in enumerate(sequence(get(key, []), path, f"{where}.{key}"))))
+        levels, level_bytes = read_bandwidth(get(s.BANDWIDTH, {}), path, f"{where}.{s.BANDWIDTH}")
+        return cls(
+            profile=optional(value.get(s.PROFILE), name, path, f"{where}.{s.PROFILE}"),
+            roles={name(k, path, f"{where}.{s.ROLES} key"): name(v, path, f"{where}.{s.ROLES}.{k}")
+                   for k, v in mapping(get(s.ROLES, {}), path, f"{where}.{s.ROLES}").items()},
+            grid=facts(get(s.GRID, {}), path, f"{where}.{s.GRID}"),
+            skipped=each(s.SKIPPED, Skip.from_json),
+            unavailable={name(k, path, f"{where}.{s.UNAVAILABLE} key"): text(v, path, f"{where}.{s.UNAVAILABLE}.{k}")
+                         for k, v in mapping(get(s.UNAVAILABLE, {}), path, f"{where}.{s.UNAVAILABLE}").items()},
+            failed=each(s.FAILED, Failure.from_json),
+            interrupted=flag(get(s.INTERRUPTED, False), path, f"{where}.{s.INTERRUPTED}"),
+            bandwidth=levels, level_bytes=level_bytes,
+            noise=optional(value.get(s.NOISE), Noise.from_json, path, f"{where}.{s.NOISE}"),
+            first_call=first_calls(get(s.FIRST_CALL, {}), path, f"{where}.{s.FIRST_CALL}"))
+
+
+def first_calls(value, path, where: str) -> dict[str, FirstCall]:
+    """{implementation: FirstCall}."""
+    return {impl: FirstCall.from_json(v, path, f"{where}.{name(impl, path, f'{where} key')}")
+            for impl, v in mapping(value, path, where).items()}
+
+
+def read_bandwidth(value, path, where: str) -> tuple[dict, dict]:
+    """(level -> threads -> GB/s, level -> bytes) of the run record's BANDWIDTH."""
+    value = mapping(value, path, where)
+    at = lambda key: f"{where}.{key}"  # noqa: E731
+    levels = {choice(level, s.LEVELS, path, f"{at(s.BW_LEVELS)} key"):
+              gbs_by_threads(v, path, f"{at(s.BW_LEVELS)}.{level}")
+              for level, v in mapping(value.get(s.BW_LEVELS) or {}, path, at(s.BW_LEVELS)).items()}
+    sizes = {choice(level, s.LEVELS, path, f"{at(s.BW_LEVEL_BYTES)} key"):
+             count(v, path, f"{at(s.BW_LEVEL_BYTES)}.{level}")
+             for level, v in mapping(value.get(s.BW_LEVEL_BYTES) or {}, path, at(s.BW_LEVEL_BYTES)).items()}
+    return levels, sizes
 
 
 @dataclass(frozen=True)
-class Machine:
+class Machine(JsonRecord):
     """What identifies the machine a series ran on (machine_info[SUITE_KEY], or asv's machine.json)."""
 
     cpu_model: str = "?"
@@ -206,6 +458,27 @@ class Machine:
     blas: tuple[str, ...] = ()  # "openblas 0.3.30", one per BLAS library loaded
     versions: dict[str, str] = field(default_factory=dict)
     raw: dict = field(default_factory=dict)  # the identity record as the file holds it (summary.json)
+
+    def to_json(self) -> dict:
+        """The identity record as machine_info[SUITE_KEY] holds it (asv's machine.json is asv's, not this)."""
+        return plain(self.raw)
+
+    @classmethod
+    def from_json(cls, value, path, where: str) -> Machine:
+        """The machine identity record (machine_info[SUITE_KEY]): MACHINE_FIELDS, BLAS as threadpoolctl lists it."""
+        value = mapping(value, path, where)
+        blas = []
+        for i, lib in enumerate(sequence(value.get(s.BLAS) or [], path, f"{where}.{s.BLAS}")):
+            lib = mapping(lib, path, f"{where}.{s.BLAS}[{i}]")
+            api, version = lib.get("internal_api"), lib.get("version")
+            if api in ("openblas", "mkl", "blis", "accelerate"):  # openmp and the like are not a BLAS
+                blas.append(f"{name(api, path, f'{where}.{s.BLAS}[{i}].internal_api')} "
+                            f"{optional(version, name, path, f'{where}.{s.BLAS}[{i}].version') or '?'}")
+        identity = facts({key: value[key] for key in s.MACHINE_FIELDS if key in value}, path, where)
+        return cls(cpu_model=optional(value.get(s.CPU_MODEL), name, path, f"{where}.{s.CPU_MODEL}") or "?",
+                   cores=optional(value.get(s.CORES), count, path, f"{where}.{s.CORES}", maximum=10**6),
+                   gpu=optional(value.get(s.GPU), name, path, f"{where}.{s.GPU}"), blas=tuple(sorted(set(blas))),
+                   versions=versions(value.get(s.VERSIONS) or {}, path, f"{where}.{s.VERSIONS}"), raw=identity)
 
 
 @dataclass

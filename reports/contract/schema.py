@@ -26,6 +26,7 @@ SCHEMA_VERSION = 2
 # checked on load. A file without it is of version 2, the layout written before the version was.
 FORMAT_VERSION_KEY = "format_version"
 FORMAT_VERSION = 3
+UNVERSIONED_FORMAT = 2  # the version of a file without FORMAT_VERSION_KEY
 
 # --- profiles: the one switch shared by asv, pytest and the report -------------------------------
 PROFILE_ENV = "LOGREG_BENCH_PROFILE"
@@ -84,7 +85,8 @@ REFERENCE_ROLE, BASELINE_ROLE = "reference", "baseline"
 GRID = "grid"  # grid facts the report states (e.g. {"scaling_workers": [1, 2], ...}), never retyped there
 SKIPPED = "skipped"  # [{CASE_FIELDS..., BENCHMARK, "reason"}]
 UNAVAILABLE = "unavailable"  # {implementation: reason}
-FAILED = "failed"  # [{"case": id, "cause": "error"|"crash"|"timeout"|"interrupted", "message": text}]
+FAILED = "failed"  # [{CASE: id, CAUSE: one of CAUSES, MESSAGE: text}]
+CASE, CAUSE, MESSAGE = "case", "cause", "message"
 # FAILED[i]["cause"], written by the sweep (reports/sweep.py): the case raised (ERROR); the process died
 # in it (CRASH: a signal such as SIGSEGV, or an exit code; MEMORY: SIGKILL the sweep did not send,
 # which is what the kernel's out-of-memory killer sends); it ran past the per-case timeout (TIMEOUT);
