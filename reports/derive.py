@@ -14,9 +14,10 @@ import itertools
 from dataclasses import dataclass, field
 
 from reports.contract import schema as s
+from reports.contract.checked import ReportInputError
 from reports.contract.records import Counted, Counting, Failure, Record, Results, Rounds, Series
 from reports.contract.stats import Interval, median_interval, ratios
-from reports.load import ReportInputError, default_baseline
+from reports.load import default_baseline
 
 REFERENCE_DTYPE = "float64"
 
@@ -459,16 +460,15 @@ def analyse_series(results: Results, series: Series, baseline: str, failures: li
         counts=analyse_counts(results, series, records))
 
 
-def analyse(results: Results, baseline: str | None = None, failures: list[dict] | None = None) -> View:
+def analyse(results: Results, baseline: str | None = None, failures: list[Failure] | None = None) -> View:
     """The View of results against baseline (default: the run record's baseline role).
 
-    failures: cases the sweep saw fail that the run record does not hold ({"case", "message"[, "cause"]}),
-    attributed to the first series.
+    failures: cases the sweep saw fail that the run record does not hold, attributed to the first series.
     """
     if not results.series:
         raise ReportInputError("no input: give a pytest-benchmark JSON file or an asv results directory")
     baseline = baseline or default_baseline(results)
-    extra = [Failure(str(f["case"]), str(f.get("cause", "error")), str(f.get("message", ""))) for f in failures or []]
+    extra = failures or []
     views = []
     for i, series in enumerate(results.series.values()):
         known = {f.case for f in series.run.failed}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reports import derive, figures, fmt, markdown, summary
-from reports.contract.records import Results
+from reports.contract.records import Failure, Results
 from reports.derive import View
 
 
@@ -47,7 +47,7 @@ def terminal(view: View) -> str:
     return "\n".join(lines)
 
 
-def write_report(results: Results, run_dir: Path, baseline: str | None, failures: list[dict]) -> Path:
+def write_report(results: Results, run_dir: Path, baseline: str | None, failures: list[Failure]) -> Path:
     """Figures, report.md and summary.json into run_dir; print the headline; return report.md's path.
 
     run_dir may be a staging folder: the caller names it, points 'latest' at it and prints where it is.

@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from reports.contract import events as e
+from reports.contract.records import Failure, to_json
 from reports.contract.schema import (
     CAUSE_CRASH,
     CAUSE_ERROR,
@@ -65,7 +66,7 @@ class Sweep:
     """What a sweep produced: the assembled JSON, failed cases, and the signal that stopped it (if any)."""
 
     output: dict
-    failures: list[dict]
+    failures: list[Failure]
     signum: int | None = None
 
 
@@ -94,7 +95,7 @@ class State:
     total: int | None = None
     done: set[str] = field(default_factory=set)
     settled: set[str] = field(default_factory=set)  # cases a restarted child must leave out
-    failures: list[dict] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
     current: str | None = None
     started: float = 0.0
     compiling: str | None = None
@@ -104,7 +105,7 @@ class State:
     sent: dict = field(default_factory=lambda: {e.MACHINE_INFO: {}, e.RUN_RECORD: {}})
 
     def fail(self, case: str, cause: str, message: str) -> None:
-        self.failures.append({"case": case, "cause": cause, "message": message})
+        self.failures.append(Failure(case, cause, message))
         self.settled.add(case)
         self.done.add(case)
 
@@ -124,8 +125,7 @@ class State:
         elif e.BENCHMARK in event:
             entries.append(event[e.BENCHMARK])
         elif e.FAILED in event:
-            self.failures.append({"case": event[e.FAILED], "cause": CAUSE_ERROR,
-                                  "message": f"{event[e.WHEN]}: {event[e.MESSAGE]}"})
+            self.failures.append(Failure(event[e.FAILED], CAUSE_ERROR, f"{event[e.WHEN]}: {event[e.MESSAGE]}"))
         elif e.DONE in event:
             self.done.add(event[e.DONE])
             if event.get(e.OUTCOME) != e.SKIPPED:  # skipped cases run again, to record why they skip
@@ -220,7 +220,7 @@ def recover(work: Path) -> dict:
 def _finish(parts: list[dict | None], entries: list[dict], state: State, interrupted: bool) -> Sweep:
     """The sweep's result from the children's JSON and entries and the parent's state."""
     # A case that failed or was stopped keeps no timing (its rounds may be partial).
-    failed = {f["case"] for f in state.failures}
+    failed = {f.case for f in state.failures}
     kept = [e for e in entries if e.get("fullname") not in failed]
     return Sweep(assemble([state.sent, *parts], kept, state.failures, interrupted), state.failures, state.signum)
 
@@ -349,15 +349,18 @@ def _stop(child: subprocess.Popen) -> int | None:
     return rc
 
 
-def assemble(parts: list[dict | None], entries: list[dict], failures: list[dict], interrupted: bool) -> dict:
-    """One pytest-benchmark JSON from the children's: their entries, one machine_info, the merged run record."""
+def assemble(parts: list[dict | None], entries: list[dict], failures: list[Failure], interrupted: bool) -> dict:
+    """One pytest-benchmark JSON from the children's: their entries, one machine_info, the merged run record.
+
+    The run record keeps the format version its children wrote (they ran this checkout's benchmarks).
+    """
     written = [p for p in parts if p]
     # Each from the first part that has it: what the children sent as events (State.sent) has no commit_info.
     first = {key: next((p[key] for p in written if p.get(key)), None) for key in ("machine_info", "commit_info")}
     record: dict = {}
     for part in written:
         _merge(record, part.get(SUITE_KEY) or {})
-    record.update({FAILED: failures, INTERRUPTED: interrupted})
+    record.update({FAILED: [to_json(f) for f in failures], INTERRUPTED: interrupted})
     return {"machine_info": first["machine_info"] or {}, "commit_info": first["commit_info"] or {},
             "benchmarks": entries, "datetime": datetime.now(UTC).isoformat(),
             "version": next((p["version"] for p in written if p.get("version")), None) or _pytest_benchmark_version(),

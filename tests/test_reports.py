@@ -10,7 +10,7 @@ from matplotlib import image as mpimg
 
 from reports import cli, derive, figures, fmt, markdown, render, summary
 from reports.contract import schema as s
-from reports.contract.records import Machine, Record, Results, Rounds, Run, Series
+from reports.contract.records import Failure, Machine, Record, Results, Rounds, Run, Series
 from reports.contract.stats import median_interval
 from reports.load import ReportInputError, check_baseline, load
 
@@ -334,7 +334,7 @@ def test_unavailable_failed_and_skipped_cases_are_named(tmp_path):
         data["logreg"]["unavailable"] = {"torch": "torch is not installed"}
         data["logreg"]["failed"] = [{"case": "bench::crash", "cause": "crash", "message": "signal 11"}]
 
-    text = (write(load([with_changes(tmp_path, add)]), tmp_path, failures=[{"case": "x::y", "message": "boom"}])
+    text = (write(load([with_changes(tmp_path, add)]), tmp_path, failures=[Failure("x::y", s.CAUSE_ERROR, "boom")])
             / "report.md").read_text()
     assert "**torch**: not available here: torch is not installed" in text
     assert "double_loop computes in float64 only" in text

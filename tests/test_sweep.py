@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from reports import cli, sweep
+from reports.contract.checked import ReportInputError
+from reports.contract.records import Failure, to_json
 from reports.contract.schema import (
     CAUSE_CRASH,
     CAUSE_ERROR,
@@ -18,10 +20,14 @@ from reports.contract.schema import (
     CAUSE_STOPPED,
     CAUSE_TIMEOUT,
     FAILED,
+    FORMAT_VERSION,
+    FORMAT_VERSION_KEY,
     INTERRUPTED,
+    PROFILE,
     PROFILE_ENV,
     SUITE_KEY,
 )
+from reports.load import load
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data"
@@ -43,7 +49,7 @@ def sweep_faulty(tmp_path: Path, keyword: str, case_timeout_s: float | None = sw
 
 def causes(result: sweep.Sweep) -> dict[str, tuple[str, str]]:
     """Failed case name -> (cause, message)."""
-    return {f["case"].removeprefix(FAULTY_ID): (f["cause"], f["message"]) for f in result.failures}
+    return {f.case.removeprefix(FAULTY_ID): (f.cause, f.message) for f in result.failures}
 
 
 def timed(result: sweep.Sweep) -> list[str]:
@@ -62,9 +68,26 @@ def test_cases_that_kill_the_process_are_recorded_and_the_rest_kept(tmp_path):
     assert found["test_killed"] == (CAUSE_MEMORY,
                                     "the pytest process was killed by SIGKILL (most likely out of memory)")
     record = result.output[SUITE_KEY]
-    assert record[FAILED] == result.failures and record[INTERRUPTED] is False and result.signum is None
+    assert record[FAILED] == [to_json(f) for f in result.failures]
+    assert record[INTERRUPTED] is False and result.signum is None
     # The last child ended in order: its machine_info is in the assembled file.
     assert result.output["machine_info"]["python_version"] == sys.version.split()[0]
+
+
+@pytest.mark.parametrize("version", [FORMAT_VERSION, FORMAT_VERSION + 1])
+def test_the_assembled_run_record_keeps_the_format_version_its_children_wrote(tmp_path, version):
+    """The merged run record states the children's format version (not the sweep's), with the failures as records."""
+    failure = Failure("bench::x", CAUSE_CRASH, "signal 11")
+    sent = {"machine_info": {}, SUITE_KEY: {PROFILE: "quick"}}
+    output = sweep.assemble([sent, {SUITE_KEY: {FORMAT_VERSION_KEY: version}}, None], [], [failure], False)
+    assert output[SUITE_KEY][FORMAT_VERSION_KEY] == version
+    sweep.write_json(output, path := tmp_path / "results.json")
+    if version > FORMAT_VERSION:
+        with pytest.raises(ReportInputError, match=f"format {version}, this reader reads up to {FORMAT_VERSION}"):
+            load([path])
+    else:
+        (series,) = load([path]).series.values()
+        assert series.run.failed == [failure] and series.run.profile == "quick"
 
 
 def test_a_hanging_case_is_killed_at_the_timeout_and_the_sweep_goes_on(tmp_path):
@@ -241,7 +264,7 @@ if sys.argv[1] == "nohup":  # as `nohup` starts a command
 work = Path(sys.argv[2])
 result = sweep.run(work, sys.argv[3:], dict(os.environ), work / "pytest.log")
 print(json.dumps({"signum": result.signum, "timed": [e["name"] for e in result.output["benchmarks"]],
-                  "failures": result.failures}))
+                  "failures": [to_json(f) for f in result.failures]}))
 """
 
 GRANDCHILD = """
