@@ -97,10 +97,7 @@ def facts(prof: Profile | None = None) -> dict:
 
 def profile_name() -> str:
     """The profile chosen by LOGREG_BENCH_PROFILE; an unknown name is an error, not a silent default."""
-    name = os.environ.get(schema.PROFILE_ENV, schema.DEFAULT_PROFILE).strip().lower() or schema.DEFAULT_PROFILE
-    if name not in PROFILES:
-        raise ValueError(f"{schema.PROFILE_ENV} must be one of {', '.join(PROFILES)}, got {name!r}")
-    return name
+    return schema.profile_name()
 
 
 def profile() -> Profile:

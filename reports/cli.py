@@ -29,21 +29,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from reports import compare, sweep
+from reports.contract.checked import ReportInputError
 from reports.contract.schema import (
     COUNTS_ENV,
-    DEFAULT_PROFILE,
     FAILED,
     PROFILE_ENV,
     PROFILE_NAMES,
     RESULTS_FILE,
     SUITE_KEY,
+    profile_name,
 )
-from reports.load import ReportInputError, check_baseline, default_baseline, load
+from reports.load import check_baseline, default_baseline, load
 from reports.render import write_report
 
 ROOT = Path(__file__).resolve().parent.parent  # the project checkout: benchmarks/ lives here
 RUNS = Path("reports", "runs")  # relative to the working directory, never inside an installed package
-PROFILES = PROFILE_NAMES  # tests/test_grid.py's guard reads this name until issue 11 removes that test
 EXIT_CODE = {signal.SIGHUP: 129, signal.SIGINT: 130, signal.SIGTERM: 143}  # the shell's 128 + signal number
 RUN_NAME = re.compile(r"\d{8}T\d{6}Z(-\d+)?")  # publish()'s folder names: what a `latest` of ours points at
 STAGING = re.compile(r"\.partial-(\d+)-[0-9a-f]+")  # staging_dir()'s folder names, with the owner's process id
@@ -103,11 +103,10 @@ def check_profile(profile: str | None) -> str:
     """The profile the sweep will use; a bad $LOGREG_BENCH_PROFILE is a usage error before anything runs."""
     if profile:
         return profile
-    value = os.environ.get(PROFILE_ENV, "")
-    name = value.strip().lower() or DEFAULT_PROFILE  # read as benchmarks/grid.py reads it
-    if name not in PROFILE_NAMES:
-        raise UsageError(f"{PROFILE_ENV}={value!r} is not a profile; choose one of: {', '.join(PROFILE_NAMES)}")
-    return name
+    try:
+        return profile_name()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def check_clone() -> None:

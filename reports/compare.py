@@ -7,9 +7,9 @@ includes the machines' difference). Cases measured in only one of them are liste
 Samples. Where a size was measured in interleaved rounds (kind ``rounds``) in both runs, a case's
 samples are its per-round times divided by the baseline's time in the same round (the run's
 baseline role, double_loop: pure Python, untouched by the kernels compared), pooled over the visits
-that spread a size's rounds over its run. A machine that is slower for the whole of one run (this
-VM moved raw times of one commit by ~17% per case between two back-to-back runs, and a run's own
-visits by far more) slows both alike and cancels; the baseline's own row compares raw times. new ÷
+that spread a size's rounds over its run. A machine that is slower for the whole of one run (see
+docs/comparing.md for how far raw times move between runs) slows both alike and cancels; the
+baseline's own row compares raw times. new ÷
 old is the Hodges–Lehmann estimate with its exact Mann–Whitney interval
 (``reports.contract.stats.ratio_interval``). Other cases (train, prepare, scaling, files without rounds)
 have only pytest-benchmark's summary: their interval is the notched-box-plot rule, median ±
@@ -46,15 +46,15 @@ from pathlib import Path
 
 from reports import fmt
 from reports.contract import schema, stats
+from reports.contract.checked import ReportInputError
 from reports.contract.records import Counted, Counting, Counts, Results
 from reports.derive import COUNT_NOISE
 from reports.fmt import time as format_time
-from reports.load import ReportInputError, default_baseline, load
+from reports.load import default_baseline, load
 
 FAIL_ABOVE_PCT = 10.0
 # Between-run scatter allowed for, in robust standard deviations (1.4826 × MAD). Six, not three, because the
-# moves have heavy tails: in two back-to-back quick runs of one working tree on the 2-core VM, one case
-# moved 6.2 of them (numba at n=100, m=10^4: 33%) while most moved little; 3 called it "slower".
+# moves have heavy tails: with three, unchanged code got a "slower" verdict (docs/comparing.md).
 SCATTER_SIGMAS = 6.0
 NOTCH = 1.57  # the notched box plot's half-width of a median's ~95% interval: 1.57·IQR/√N (McGill et al.)
 REPORT_FILE = "compare.md"
@@ -94,7 +94,7 @@ class Row:
 
     @property
     def verdict(self) -> str:
-        return "slower" if self.lo > 1 else "faster" if self.hi < 1 else "no detectable difference"
+        return fmt.SLOWER if self.lo > 1 else fmt.FASTER if self.hi < 1 else fmt.NO_DIFFERENCE
 
     @property
     def detectable(self) -> float:
@@ -337,15 +337,15 @@ def format_change(x: float) -> str:
 
 def markdown(c: Comparison) -> str:
     """The comparison as a Markdown document."""
-    counts = {v: sum(r.verdict == v for r in c.rows) for v in ("slower", "faster", "no detectable difference")}
+    counts = {v: sum(r.verdict == v for r in c.rows) for v in fmt.VERDICTS}
     machines = ("Both runs are from the same machine" if c.same_machine else
                 f"**Different machines** (old: {c.machines[0]}; new: {c.machines[1]}): every ratio includes the "
                 "machines' difference, not only the code's")
     lines = [
         "# Comparison of two runs",
         f"Old: `{c.old}`. New: `{c.new}`. {machines}.",
-        f"{len(c.rows)} cases in both: {counts['slower']} slower, {counts['faster']} faster, "
-        f"{counts['no detectable difference']} with no detectable difference. "
+        f"{len(c.rows)} cases in both: {counts[fmt.SLOWER]} {fmt.SLOWER}, {counts[fmt.FASTER]} {fmt.FASTER}, "
+        f"{counts[fmt.NO_DIFFERENCE]} with {fmt.NO_DIFFERENCE}. "
         f"Gate: a case fails when it is slower by more than {c.fail_above:g}% with its whole interval above that "
         f"({len(c.failing)} fail).",
         "new ÷ old is a Hodges–Lehmann estimate with its 95% interval from interleaved rounds, or (marked ≈) from "
@@ -411,7 +411,7 @@ def figure(c: Comparison, path: Path) -> Path | None:
     import matplotlib.ticker
 
     rows = sorted(c.rows, key=lambda r: r.ratio.median)
-    colours = {"slower": "tab:red", "faster": "tab:green", "no detectable difference": "0.45"}
+    colours = dict(zip(fmt.VERDICTS, ("tab:red", "tab:green", "0.45"), strict=True))
     # The axis spans the exact intervals (and the gate); an approximate interval reaching beyond runs to
     # the edge as an arrow, so summaries' intervals of 10^-3..10^3 do not squeeze the rest to a line.
     exact = [r for r in rows if r.exact] or rows
@@ -461,7 +461,7 @@ def summary_lines(c: Comparison) -> list[str]:
     lines = [f"{len(c.rows)} cases in both ({len(c.only_old)} only in old, {len(c.only_new)} only in new)"
              + ("" if c.same_machine else "; DIFFERENT machines")]
     for r in sorted(c.rows, key=lambda r: -r.lo):
-        if r.verdict != "no detectable difference":
+        if r.verdict != fmt.NO_DIFFERENCE:
             flag = "  FAIL" if r.fails(c.fail_above) else ""
             lines.append(f"  {r.verdict:<7} {format_change(r.ratio.median):>7} [{format_change(r.lo)} … "
                          f"{format_change(r.hi)}] {case_label(r.case)}{flag}")

@@ -8,6 +8,8 @@ from reports.contract.stats import CONFIDENCE
 
 NOT_INTERLEAVED = "(no interval: not interleaved)"
 NO_DIFFERENCE = "no detectable difference"
+SLOWER, FASTER = "slower", "faster"  # compare's verdicts where the interval excludes 1
+VERDICTS = (SLOWER, FASTER, NO_DIFFERENCE)
 NOT_PAIRED = "*"  # the compact mark of a ratio of medians
 FOOTNOTE = f"{NOT_PAIRED} ratio of medians {NOT_INTERLEAVED}."
 # Characters that would end a table cell or start markup (emphasis, code, a link, HTML, math, a heading);

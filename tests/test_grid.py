@@ -69,7 +69,7 @@ def test_profile_switch(monkeypatch):
     monkeypatch.setenv(schema.PROFILE_ENV, FULL.upper())
     assert grid.profile() is grid.PROFILES[FULL]
     monkeypatch.setenv(schema.PROFILE_ENV, "huge")
-    with pytest.raises(ValueError, match="must be one of quick, full"):
+    with pytest.raises(ValueError, match="is not a profile; choose one of: quick, full"):
         grid.profile()
 
 

@@ -14,8 +14,8 @@ from reports.contract.records import to_json
 from reports.load import ReportInputError, load
 
 DATA = Path(__file__).parent / "data"
-OLD_JSON = DATA / "pytest-benchmark.json"  # schema 1: before layouts, levels, rounds and the run record
-NEW_JSON = DATA / "pytest-benchmark-new.json"  # schema 2, recorded by h5's benchmarks (see data/README.md)
+OLD_JSON = DATA / "pytest-benchmark.json"  # the oldest layout: no layouts, levels, rounds or run record
+NEW_JSON = DATA / "pytest-benchmark-new.json"  # format 2 (no version key): the run record (see data/README.md)
 ASV_DIR = DATA / "asv-results"
 RAW = "__raw__"  # a string replaced by raw JSON text (1e400 cannot be written by json.dumps)
 

@@ -258,6 +258,7 @@ DRIVER = """
 import json, os, signal, sys
 from pathlib import Path
 from reports import sweep
+from reports.contract.records import to_json
 
 if sys.argv[1] == "nohup":  # as `nohup` starts a command
     signal.signal(signal.SIGHUP, signal.SIG_IGN)

@@ -20,6 +20,8 @@ Where things live in a pytest-benchmark JSON file written by this suite::
 
 from __future__ import annotations
 
+import os
+
 # summary.json's layout (its "schema_version" field).
 SCHEMA_VERSION = 2
 # The results format: written as FORMAT_VERSION_KEY in every run record (output_json[SUITE_KEY]) and
@@ -32,6 +34,20 @@ UNVERSIONED_FORMAT = 2  # the version of a file without FORMAT_VERSION_KEY
 PROFILE_ENV = "LOGREG_BENCH_PROFILE"
 PROFILE_NAMES = ("quick", "full")
 DEFAULT_PROFILE = "quick"
+
+
+def profile_name() -> str:
+    """The profile $PROFILE_ENV names (any case, space around it ignored; unset or blank: DEFAULT_PROFILE).
+
+    An unknown name is a ValueError naming the choices, never a silent default: a typo would otherwise
+    run the wrong grid.
+    """
+    value = os.environ.get(PROFILE_ENV, "")
+    name = value.strip().lower() or DEFAULT_PROFILE
+    if name not in PROFILE_NAMES:
+        raise ValueError(f"{PROFILE_ENV}={value!r} is not a profile; choose one of: {', '.join(PROFILE_NAMES)}")
+    return name
+
 
 # --- benchmark kinds (extra_info[BENCHMARK]; asv: the method name's last word) -------------------
 GRADIENTS = "gradients"  # one gradient evaluation of a prepared problem
