@@ -7,14 +7,26 @@ reports.contract.schema, so ``to_json`` of a record is what a results file holds
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 from reports.contract import schema as s
+
+# Field metadata: the field is in the file only where the named field is set (not None), so keys that
+# only some entries have (a skipped scaling case's workers and chunk cap) stay out of the others.
+SCALING_ONLY = {"only_with": "workers"}
 
 
 def to_json(record) -> dict:
     """A record as the results file holds it: its fields under their own names, tuples as lists."""
-    return {key: list(value) if isinstance(value, tuple) else value for key, value in asdict(record).items()}
+    values = asdict(record)
+    return {f.name: list(values[f.name]) if isinstance(values[f.name], tuple) else values[f.name]
+            for f in fields(record) if _written(f, values)}
+
+
+def _written(f, values: dict) -> bool:
+    """False for a field whose metadata names a field that is not set (see SCALING_ONLY)."""
+    other = f.metadata.get("only_with")
+    return other is None or values[other] is not None
 
 
 @dataclass(frozen=True)
@@ -91,6 +103,11 @@ class Skip:
     layout: str | None = None
     dtype: str | None = None
     threads: int | None = None
+    bytes_x: int | None = None
+    level: str | None = None
+    memory: str | None = None  # None: unknown (the implementation's module is not available)
+    workers: int | None = field(default=None, metadata=SCALING_ONLY)
+    chunk_bytes: int | None = field(default=None, metadata=SCALING_ONLY)
 
 
 @dataclass(frozen=True)
