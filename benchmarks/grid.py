@@ -1,8 +1,9 @@
-"""The one size grid, its profiles, what each implementation can afford, and checked, seeded data.
+"""The one size grid, its profiles, what each implementation can afford, seeded data, and the cases counted.
 
 Both engines import this module: asv's suites (bench_*.py) and pytest-benchmark's tests
 (test_*.py). A profile selects from the grid; choose it with the environment variable
 LOGREG_BENCH_PROFILE=quick|full (default quick), the one switch for asv, pytest and the report.
+A case is checked against the reference before it is timed (benchmarks/checks.py).
 """
 
 from __future__ import annotations
