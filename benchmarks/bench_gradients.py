@@ -4,8 +4,8 @@ Samples: asv runs each case in ROUNDS processes, interleaved with the other case
 sample in each, so a commit's median comes with the spread ``asv compare`` needs to tell a change
 from noise (``--quick`` takes one sample in all: any wobble beyond 10% reads as a change). One
 sample per process, because samples taken back to back in one process share that moment's machine
-state: asv compare's Mann–Whitney test treated 20–40 of them as independent and, on the 2-core VM,
-called 12 of 52 measured time cases of two runs of unchanged code "changed" (up to 4×). With 5
+state: asv compare's Mann–Whitney test treated 20–40 of them as independent and called a quarter
+of the time cases of two runs of unchanged code "changed" (docs/benchmarks.md). With 5
 samples per side that test cannot reach its p < 0.002, so compare falls back to its 99% interval of
 the median, which for 5 samples reaches past their range: a case is changed only when the two runs'
 process-to-process spreads do not overlap. asv_runner re-runs ``setup`` before every sample, so
@@ -30,7 +30,7 @@ from functools import cache
 from pathlib import Path
 
 import impls
-from benchmarks import grid, roofline
+from benchmarks import bandwidth, checks, grid, roofline
 from impls import _registry
 from reports.contract import schema
 
@@ -61,12 +61,10 @@ INSTALLED = tuple(name for name in impls.names()
 TRACED_LIBRARIES = {"numpy", "numba", "llvmlite"}
 TRACED = tuple(name for name in INSTALLED if libraries(name) <= TRACED_LIBRARIES)
 
-# The memory layouts of X the profile times; the data-frame layout only from LAYOUTS_FROM_M up. The
-# grid before h5-measure's layout axis (Profile.layouts, layouts_from_m) knows the lecture's only.
-LAYOUTS = tuple(getattr(_PROFILE, "layouts", (schema.LECTURE,)))
-LAYOUTS_FROM_M = getattr(_PROFILE, "layouts_from_m", 0)
+# The memory layouts of X the profile times; the data-frame layout only from LAYOUTS_FROM_M up.
+LAYOUTS, LAYOUTS_FROM_M = _PROFILE.layouts, _PROFILE.layouts_from_m
 
-_checked = cache(grid.checked_problem)  # per process: later setups of the same case reuse it
+_checked = cache(checks.checked_problem)  # per process: later setups of the same case reuse it
 _skip_reason = cache(lambda case, calls: case.skip_reason(_PROFILE, calls=calls))
 _PINNED = ExitStack()  # the thread limits in force in this process (pin_threads)
 _pinned_threads: list[int] = []  # the count they pin, once pinned
@@ -76,7 +74,7 @@ def pin_threads(threads: int) -> None:
     """Pin every pool to ``threads`` until another count is asked for (asv: for the whole process).
 
     Not per sample: asv_runner re-runs setup before each sample, and re-pinning there (threadpoolctl)
-    tripled the time of the call that followed (139 vs 42 µs, numpy at n=10, m=100).
+    made the call that followed several times slower than a warm one (docs/benchmarks.md).
     """
     if _pinned_threads != [threads]:
         _PINNED.close()
@@ -134,7 +132,7 @@ class PeakAllocation(_GridCase):
     """Peak bytes one gradient call allocates beyond its inputs (validation of w and b included).
 
     tracemalloc around the call, not asv's peakmem_: that reports the whole process's peak
-    resident memory (interpreter, libraries, X), 106-221 MB whatever the case.
+    resident memory (interpreter, libraries, X), about the same whatever the case.
     """
 
     params = _grid_params(TRACED)
@@ -199,9 +197,10 @@ class TimeFirstCall:
 class Roofline:
     """The machine's sustained read bandwidth, so each commit's timings can be set against it (full profile).
 
-    Not in the quick history: asv records no spread for a track and judges it by --factor alone, and
-    this VM's bandwidth moved 1.4-1.5x between two back-to-back quick runs, which asv compare then
-    called a change of the unchanged code. The pytest-benchmark runs record it in every run.
+    Not in the quick history: asv records no spread for a track and judges it by --factor alone, and a
+    shared machine's bandwidth moves between back-to-back runs by more than that factor, which asv
+    compare then calls a change of the unchanged code (docs/benchmarks.md). The pytest-benchmark runs
+    record it in every run.
     """
 
     params = (list(grid.THREADS),)
@@ -213,7 +212,7 @@ class Roofline:
 
     def track_read_bandwidth(self, threads):
         with impls.limit_threads(threads):
-            return round(roofline.read_bandwidth_gbs()["gbs"], 1)  # asv prints a track's value as is
+            return round(bandwidth.read_bandwidth_gbs()["gbs"], 1)  # asv prints a track's value as is
 
     track_read_bandwidth.unit = "GB/s"
     track_read_bandwidth.pretty_name = "Read bandwidth, GB/s (parallel streaming sum)"
@@ -223,7 +222,7 @@ class FusedTargets:
     """numba_parallel against numpy and the one-read limit, timed interleaved with the probe (full profile).
 
     Ratios, not times, so a commit's value means the same on a quieter or busier machine: each
-    is the median over rounds of a ratio formed within one round (see roofline.interleaved).
+    is the median over rounds of a ratio formed within one round (see rounds.interleaved).
     One setup_cache measures every size once; both tracks read it.
     """
 

@@ -1,19 +1,17 @@
-"""pytest-benchmark wiring: the machine's identity, the run record (schema.RUN_FIELDS), rounds spread over the run."""
+"""pytest-benchmark wiring: the machine's identity, the run's recorder and record, rounds spread over the run."""
 
 import os
 
 import pytest
 
-import impls
-from benchmarks import counting, environment, grid, roofline
+from benchmarks import counting, environment, estimates, grid, rounds
 from benchmarks.bench_gradients import TRAIN_ITERATIONS, TRAIN_SIZE
+from benchmarks.recorder import RunRecorder
 from reports.contract import events, schema
 
-_SKIPS = pytest.StashKey[list]()
-_START = pytest.StashKey[dict]()  # noise snapshot and, when cases are timed, level bandwidths at the start
-_RECORD = pytest.StashKey[dict]()  # the run record, made once (autosave and --benchmark-json both ask)
+_RECORDER = pytest.StashKey[RunRecorder]()  # the session's readings, from its start (pytest_sessionstart)
 _LIVE_CPU_FIELDS = ("hz_actual", "hz_actual_friendly")  # py-cpuinfo's current clock: a live reading
-# Each test's benchmark kind, for its expected length (grid.expected_seconds).
+# Each test's benchmark kind, for its expected length (estimates.expected_seconds).
 _KINDS = {"test_gradients": schema.GRADIENTS, "test_train": schema.TRAIN, "test_prepare": schema.PREPARE,
           "test_rounds": schema.ROUNDS, "test_scaling_numpy": schema.SCALING, "test_scaling_dask": schema.SCALING,
           "test_scaling_generated": schema.SCALING_GENERATED}
@@ -25,23 +23,17 @@ def _timing(config) -> bool:
     return not (disabled or skipped)
 
 
-def pytest_configure(config):
-    config.stash[_SKIPS] = []
-
-
 def pytest_sessionstart(session):
-    """Noise snapshot and, when cases will be timed, every level's bandwidth before the first case."""
-    config = session.config
-    start = {"noise": environment.noise_snapshot()}
-    if _timing(config):
-        start["bandwidth"] = roofline.level_bandwidths(grid.profile().threads)
-    config.stash[_START] = start
-    events.emit({schema.SUITE_KEY: record_so_far(config)})
+    """The session's recorder: noise now and, when cases will be timed, every level's bandwidth before the first."""
+    recorder = session.config.stash[_RECORDER] = RunRecorder()
+    if _timing(session.config):
+        recorder.measure_start(grid.profile().threads)
+    events.emit({events.RUN_RECORD: recorder.record(_grid_facts())})
 
 
 def pytest_runtest_teardown(item):
     """The run record as this case leaves it (its skip, first calls, noise so far), for a process killed later."""
-    events.emit({schema.SUITE_KEY: record_so_far(item.config)})
+    events.emit({events.RUN_RECORD: item.config.stash[_RECORDER].record(_grid_facts())})
 
 
 def _visit(item) -> int | None:
@@ -72,43 +64,28 @@ def pytest_benchmark_update_machine_info(config, machine_info):
 
 
 def pytest_benchmark_update_json(config, benchmarks, output_json):
-    """The run record: profile, roles, grid facts, skips, bandwidth per level, noise, first calls."""
-    if _RECORD not in config.stash:
-        config.stash[_RECORD] = run_record(config)
-    output_json[schema.SUITE_KEY] = config.stash[_RECORD]
+    """The run record (schema.RUN_FIELDS that the benchmarks know): bandwidth measured once more at the end."""
+    output_json[schema.SUITE_KEY] = config.stash[_RECORDER].finish(_grid_facts(), grid.profile().threads)
 
 
-def run_record(config) -> dict:
-    """schema.RUN_FIELDS that the benchmarks know (the sweep adds FAILED and INTERRUPTED)."""
-    end = {schema.BW_WHEN: "end", schema.BW_LEVELS: roofline.level_bandwidths(grid.profile().threads)}
-    return record_so_far(config, end)
-
-
-def record_so_far(config, *more_samples: dict) -> dict:
-    """The run record from what is measured so far: bandwidth at the start (and more_samples), noise until now."""
-    start = config.stash[_START]
-    samples = [{schema.BW_WHEN: "start", schema.BW_LEVELS: start["bandwidth"]}] if "bandwidth" in start else []
-    samples += more_samples
-    return {
-        schema.PROFILE: grid.profile_name(),
-        schema.ROLES: {schema.REFERENCE_ROLE: impls.REFERENCE, schema.BASELINE_ROLE: impls.BASELINE},
-        schema.GRID: {**grid.facts(), schema.GRID_MIN_MEASURE_S: roofline.MIN_MEASURE_S,
-                      schema.GRID_TRAIN: {schema.N: TRAIN_SIZE[0], schema.M: TRAIN_SIZE[1],
-                                          schema.ITERATIONS: TRAIN_ITERATIONS}},
-        schema.SKIPPED: config.stash[_SKIPS],
-        schema.UNAVAILABLE: environment.unavailable(),
-        schema.BANDWIDTH: roofline.bandwidth_record(samples),
-        schema.NOISE: environment.noise_record(start["noise"], environment.noise_snapshot(), roofline.DRAM_READINGS),
-        schema.FIRST_CALL: grid.FIRST_CALLS,
-    }
+def _grid_facts() -> dict:
+    """The profile's grid facts, with the rounds' shortest measurement and the train benchmark's size."""
+    return {**grid.facts(), schema.GRID_MIN_MEASURE_S: rounds.MIN_MEASURE_S,
+            schema.GRID_TRAIN: {schema.N: TRAIN_SIZE[0], schema.M: TRAIN_SIZE[1], schema.ITERATIONS: TRAIN_ITERATIONS}}
 
 
 @pytest.fixture
-def skip_case(request):
+def recorder(request) -> RunRecorder:
+    """The session's recorder, for what records into it (first calls, DRAM readings)."""
+    return request.config.stash[_RECORDER]
+
+
+@pytest.fixture
+def skip_case(recorder):
     """Skip a case with its reason, and remember it for the JSON."""
 
     def skip(case, benchmark: str, reason: str):
-        request.config.stash[_SKIPS].append({**case.info(), schema.BENCHMARK: benchmark, schema.REASON: reason})
+        recorder.skip(case, benchmark, reason)
         pytest.skip(reason)
 
     return skip
@@ -116,8 +93,9 @@ def skip_case(request):
 
 @pytest.hookimpl(optionalhook=True)  # reports.progress declares it; a plain `pytest benchmarks` loads no such plugin
 def pytest_sweep_expected_seconds(items):
-    """Each benchmark case's expected seconds (grid.expected_seconds), estimated in the order the cases run."""
-    warm, found = grid.Warm(called=set(grid.FIRST_CALLS)), {}
+    """Each benchmark case's expected seconds (estimates.expected_seconds), estimated in the order the cases run."""
+    called = set(items[0].config.stash[_RECORDER].first_calls) if items else set()
+    warm, found = estimates.Warm(called=called), {}
     for item in items:
         if getattr(item, "originalname", None) == "test_counts" and os.environ.get(schema.COUNTS_ENV) == "1" \
                 and counting.unavailable_reason() is None:
@@ -126,7 +104,7 @@ def pytest_sweep_expected_seconds(items):
         if kind and case:
             max_time = float(item.config.getoption("benchmark_max_time"))  # a string on pytest-benchmark's command line
             calls = TRAIN_ITERATIONS if kind == schema.TRAIN else 1
-            found[item.nodeid] = grid.expected_seconds(kind, case, warm, max_time, _min_rounds(item), calls)
+            found[item.nodeid] = estimates.expected_seconds(kind, case, warm, max_time, _min_rounds(item), calls)
     return found
 
 

@@ -215,7 +215,7 @@ def _child(spec: Path, check: bool) -> int:
     from pytest_codspeed.instruments.hooks import dist_instrument_hooks as hooks
 
     import impls
-    from benchmarks import grid
+    from benchmarks import checks, grid
 
     instance = hooks.instrument_hooks_init()
     failed = {}
@@ -225,7 +225,7 @@ def _child(spec: Path, check: bool) -> int:
         try:
             with impls.limit_threads(1):
                 if check:
-                    grid.checked_problem(c)
+                    checks.checked_problem(c)
                     continue
                 d, (w, b) = grid.data(c.n, c.m, c.dtype, c.layout), grid.start(c.n)
                 problem = c.impl.prepare(d.X, d.Y, dtype=c.dtype)

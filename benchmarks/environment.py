@@ -19,6 +19,7 @@ import numpy as np
 
 import impls
 from reports.contract import schema
+from reports.contract.records import Noise
 
 PROJECT = "logreg-vectorization-bench"
 _CACHE_DIR = Path("/sys/devices/system/cpu/cpu0/cache")
@@ -178,12 +179,11 @@ def drift(readings) -> float | None:
     return (max(readings) - min(readings)) / statistics.median(readings) if len(readings) > 1 else None
 
 
-def noise_record(start: dict, end: dict, dram_readings: dict[str, list[float]]) -> dict:
-    """schema.NOISE_FIELDS: steal between start and end, load at both, the DRAM probe's largest drift.
+def noise_record(start: dict, end: dict, dram_readings: dict[str, list[float]]) -> Noise:
+    """Steal between start and end, load at both, the DRAM probe's largest drift.
 
     ``dram_readings`` holds each thread count's DRAM readings of the run; the drift is taken per
     thread count (1 and 2 threads read different bandwidths) and the largest is kept.
     """
     drifts = [d for values in dram_readings.values() if (d := drift(values)) is not None]
-    return {schema.STEAL_FRACTION: steal_fraction(start, end), schema.LOAD_AVERAGE: [start["load"], end["load"]],
-            schema.PROBE_DRIFT: max(drifts, default=None)}
+    return Noise(steal_fraction(start, end), (start["load"], end["load"]), max(drifts, default=None))

@@ -1,22 +1,22 @@
-"""The one size grid, its profiles, what each implementation can afford, and checked, seeded data.
+"""The one size grid, its profiles, what each implementation can afford, seeded data, and the cases counted.
 
 Both engines import this module: asv's suites (bench_*.py) and pytest-benchmark's tests
 (test_*.py). A profile selects from the grid; choose it with the environment variable
 LOGREG_BENCH_PROFILE=quick|full (default quick), the one switch for asv, pytest and the report.
+A case is checked against the reference before it is timed (benchmarks/checks.py).
 """
 
 from __future__ import annotations
 
 import os
-import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from functools import lru_cache
 
 import numpy as np
 
 import impls
 from benchmarks import environment
-from reports.contract import events, schema
+from reports.contract import schema
 
 PROFILE_ENV = schema.PROFILE_ENV  # the one profile switch (asv, pytest and the report)
 CORES = os.cpu_count() or 1
@@ -52,7 +52,7 @@ class Profile:
     layouts_from_m: int = 0  # layouts other than the lecture's are measured only from this m up
     visits: int = 3  # each size's rounds come in this many visits, spread over the run (test_rounds.py)
     rounds_per_visit: int = 6  # at most; a size whose round is long gets fewer, down to 2 (6 in all: a 95% interval)
-    samples: int = 1  # passes over a size's implementations per round; each keeps its fastest (roofline.Rounds)
+    samples: int = 1  # passes over a size's implementations per round; each keeps its fastest (rounds.Rounds)
     visit_budget_s: float = 1.0  # seconds of rounds per visit of a size that decide how many fit
     rounds_call_s: float = 0.3  # an implementation whose estimated call exceeds this stays out of the rounds
 
@@ -76,7 +76,7 @@ PROFILES = dict(zip(schema.PROFILE_NAMES, (
             budget_s=0.3, run_budget_s=5 * 60, max_bytes=2**27, scaling=((10, 10**5), (10, 10**6)),
             layouts=LAYOUTS, layouts_from_m=10**4, visits=3, rounds_per_visit=12, samples=3,
             visit_budget_s=3.0),
-    # The whole grid: 31 min measured on the quiet 2-core VM (docs/benchmarks.md), estimated 24.
+    # The whole grid (each profile's measured length: docs/benchmarks.md).
     Profile(m=M_VALUES, n=N_VALUES, dtypes=DTYPES, threads=THREADS, budget_s=1.5, run_budget_s=35 * 60,
             max_bytes=2**30, scaling=((10, 10**5), (10, 10**6), (100, 10**6), (10, 10**7)),
             generated=(10, 10**8), layouts=LAYOUTS, layouts_from_m=10**4, visits=2, rounds_per_visit=4,
@@ -255,151 +255,6 @@ def data(n: int, m: int, dtype: str = "float64", layout: str = schema.LECTURE) -
 def start(n: int) -> tuple[np.ndarray, float]:
     """A fixed, non-trivial (w, b) so σ is not evaluated only at 0."""
     return np.random.default_rng(n).normal(0.0, 1.0 / np.sqrt(n), size=(n, 1)), 0.1
-
-
-RTOL = {"float64": 1e-9, "float32": 1e-4}
-ATOL = {"float64": 1e-12, "float32": 1e-5}  # dw entries near 0 make a purely relative bound meaningless
-
-
-# After a multi-threaded call, idle pool threads keep spinning for a while before they sleep
-# (OpenBLAS's default is 2**28 cycles, ~0.1 s), taking a core from whatever runs next. On this
-# 2-core machine a probe right after a 2-thread numpy gradient read 13-31 GB/s instead of 26-34,
-# and numba_parallel took 53-86 ms instead of 32-45 (n=1000, m=1e5), until the pools went quiet.
-# Rather than always waiting that long, wait in steps until a step passes in which this process's
-# threads used (almost) no CPU: after a Numba or Dask measurement, whose threads sleep at once, that
-# is one step; after OpenBLAS, about 0.1 s. Multi-threaded rounds take one such wait per measurement.
-SETTLE_S = 0.25  # the longest wait
-SETTLE_STEP_S = 0.01
-IDLE_CPU_S = 0.002  # CPU seconds of this process in one step below which its pools are asleep
-
-
-def settle(threads: int = CORES) -> None:
-    """Wait until spinning pool threads went idle, at most SETTLE_S (no wait when only one thread ran)."""
-    if threads <= 1:
-        return
-    deadline = time.monotonic() + SETTLE_S
-    used = time.process_time()
-    while time.monotonic() < deadline:
-        time.sleep(SETTLE_STEP_S)
-        used, before = time.process_time(), used
-        if used - before < IDLE_CPU_S:
-            return
-
-
-# First call of each JIT implementation in this process: {name: {seconds, cache}} (schema.FIRST_CALL).
-FIRST_CALLS: dict[str, dict] = {}
-
-
-def _numba_cache_counts(name: str) -> tuple[int, int]:
-    """(hits, misses) of Numba's on-disk cache over the dispatchers of an implementation's module."""
-    import numba
-
-    from impls import _registry  # the registry's module lookup: the dispatchers live in the module
-
-    dispatchers = [d for d in vars(_registry.load(name)).values() if isinstance(d, numba.core.dispatcher.Dispatcher)]
-    return (sum(sum(d.stats.cache_hits.values()) for d in dispatchers),
-            sum(sum(d.stats.cache_misses.values()) for d in dispatchers))
-
-
-def first_call(impl: impls.Implementation, call):
-    """Run ``call``; if it is a JIT implementation's first call here, record its seconds and cache use.
-
-    The progress event before it lets the sweep's display name what is compiling (tens of seconds cold).
-    """
-    if not impl.jit or impl.name in FIRST_CALLS:
-        return call()
-    events.emit({events.COMPILING: impl.name})
-    hits, misses = _numba_cache_counts(impl.name)
-    start_s = time.perf_counter()
-    result = call()
-    seconds = time.perf_counter() - start_s
-    after = _numba_cache_counts(impl.name)
-    hits, misses = after[0] - hits, after[1] - misses
-    cache = schema.CACHE_MISS if misses else schema.CACHE_HIT if hits else None
-    FIRST_CALLS[impl.name] = {schema.FIRST_SECONDS: seconds, schema.FIRST_CACHE: cache}
-    events.emit({schema.SUITE_KEY: {schema.FIRST_CALL: FIRST_CALLS}})  # now: the process may die in this case
-    return result
-
-
-def checked_problem(case: Case) -> tuple[impls.Problem, np.ndarray, float]:
-    """Prepared data for a case, warmed up and verified against the reference before anything is timed.
-
-    A wrong implementation must not produce a timing: a mismatch raises AssertionError.
-    The first call also compiles JIT code, which therefore stays out of the timings. When the
-    profile runs several threads it then settles, so no pool spun up by the check (or by the
-    previous case) shares the cores with the timing.
-    """
-    d = data(case.n, case.m, case.dtype, case.layout)
-    w, b = start(case.n)
-    problem = case.impl.prepare(d.X, d.Y, dtype=case.dtype)
-    got = first_call(case.impl, lambda: problem.gradients(w, b))
-    want = impls.get(impls.REFERENCE).gradients(w, b, d.X, d.Y, dtype=case.dtype)
-    for label, g, e in zip(("dw", "db", "cost"), got, want, strict=True):
-        np.testing.assert_allclose(g, e, rtol=RTOL[case.dtype], atol=ATOL[case.dtype],
-                                   err_msg=f"{case}: {label} differs from {impls.REFERENCE}")
-    settle(max(profile().threads))  # the check ran the reference; a previous case may have run 2 threads
-    return problem, w, b
-
-
-# How long a case takes, setup included: the sweep (reports.sweep) derives each case's timeout and the
-# time left from it. Rough on purpose, and on the generous side (a case killed while healthy loses its
-# result); measured on the 2-core VM, quick profile: 0.16 s for a pytest-benchmark case of a fast call.
-CASE_OVERHEAD_S = 0.1  # pytest's and pytest-benchmark's own work in a case, and one check at small sizes
-FIRST_CALL_S = 5.0  # a JIT implementation's first call in a process: ~0.01 s from Numba's on-disk cache, 1-8 s cold
-DATA_NS = 30.0  # grid.data: drawing X and Y, per element of X (25 ns measured)
-
-
-@dataclass
-class Warm:
-    """What earlier cases of one process leave for later ones: JIT implementations called, sizes of data built."""
-
-    called: set[str] = field(default_factory=set)
-    data: list[tuple] = field(default_factory=list)  # grid.data's cache, most recent last
-
-
-def expected_seconds(kind: str, case: Case | Size, warm: Warm, max_time: float, min_rounds: int, calls: int = 1,
-                     prof: Profile | None = None) -> float:
-    """Seconds a case of a benchmark kind (schema.KINDS) is expected to take, its data, checks and first calls included.
-
-    ``case`` is a Size for ROUNDS (one visit), else a Case; ``calls`` gradients make one timed call (train).
-    pytest-benchmark times a call for max_time, at least min_rounds times. Cases estimated in the
-    order they run share ``warm``, so each size's data and each JIT compilation count once.
-    """
-    prof = prof or profile()
-    if kind == schema.ROUNDS:
-        return _visit_seconds(case, warm, prof)
-    if not case.impl.available:
-        return CASE_OVERHEAD_S
-    if kind == schema.SCALING_GENERATED:  # the check, the blockwise reference and the one timed call each generate X
-        generate = DATA_NS * 1e-9 * case.n * case.m / case.workers
-        return CASE_OVERHEAD_S + 3 * (generate + case.impl.estimated_seconds(case.n, case.m))
-    if case.skip_reason(prof, calls=calls):
-        return CASE_OVERHEAD_S
-    call = calls * case.impl.estimated_seconds(case.n, case.m)
-    return _check_seconds(case, warm) + max(max_time, min_rounds * call) + 2 * call  # + calibration and warm-up
-
-
-def _visit_seconds(size: Size, warm: Warm, prof: Profile) -> float:
-    """One visit of test_rounds: each implementation's check, a discarded round, then rounds for the visit budget."""
-    cases = [Case(name, size.n, size.m, size.dtype, size.threads, size.layout) for name in impls.names()]
-    cases = [c for c in cases if not c.skip_reason(prof, budget_s=min(prof.budget_s, prof.rounds_call_s))]
-    round_s = prof.samples * sum(2 * c.impl.estimated_seconds(size.n, size.m) for c in cases)  # a warm-up call each
-    checks = sum(_check_seconds(c, warm) for c in cases)
-    return CASE_OVERHEAD_S + checks + round_s + max(prof.visit_budget_s, prof.least_rounds * round_s)
-
-
-def _check_seconds(case: Case, warm: Warm) -> float:
-    """checked_problem: the size's data unless cached, prepare's copy, the first call (compiling once), the check."""
-    reference = impls.get(impls.REFERENCE).estimated_seconds(case.n, case.m)  # about one pass over X
-    seconds = CASE_OVERHEAD_S + 2 * reference + case.impl.estimated_seconds(case.n, case.m)
-    key = (case.n, case.m, case.dtype, case.layout)
-    if key not in warm.data:
-        seconds += DATA_NS * 1e-9 * case.n * case.m
-    warm.data = [*(k for k in warm.data if k != key), key][-data.cache_info().maxsize:]
-    if case.impl.jit and case.implementation not in warm.called:
-        warm.called.add(case.implementation)
-        seconds += FIRST_CALL_S
-    return seconds
 
 
 # Counts (benchmarks/counting.py, `python -m reports run --counts`): the core implementations where X fits

@@ -8,7 +8,7 @@ implementation of one size side by side.
 import pytest
 
 import impls
-from benchmarks import grid
+from benchmarks import checks, grid
 from benchmarks.bench_gradients import TRAIN_ITERATIONS, TRAIN_SIZE
 from reports.contract import schema
 
@@ -28,13 +28,13 @@ FEW_ROUNDS = pytest.mark.benchmark(min_rounds=3)
 
 
 @pytest.mark.parametrize(FIELDS, params(grid.cases(PROFILE)))
-def test_gradients(benchmark, skip_case, implementation, n, m, layout, dtype, threads):
+def test_gradients(benchmark, recorder, skip_case, implementation, n, m, layout, dtype, threads):
     """One gradient evaluation of a grid case, checked against the reference before it is timed."""
     case = grid.Case(implementation, n, m, dtype, threads, layout)
     if reason := case.skip_reason(PROFILE):
         skip_case(case, schema.GRADIENTS, reason)
     with impls.limit_threads(case.threads):
-        problem, w, b = grid.checked_problem(case)
+        problem, w, b = checks.checked_problem(case, recorder)
         benchmark.group = f"{schema.GRADIENTS} {case.size}"
         benchmark.extra_info.update({schema.BENCHMARK: schema.GRADIENTS, **case.info()})
         benchmark(problem.gradients, w, b)
@@ -42,7 +42,7 @@ def test_gradients(benchmark, skip_case, implementation, n, m, layout, dtype, th
 
 @FEW_ROUNDS
 @pytest.mark.parametrize(FIELDS, TRAIN_CASES)
-def test_train(benchmark, skip_case, implementation, n, m, layout, dtype, threads):
+def test_train(benchmark, recorder, skip_case, implementation, n, m, layout, dtype, threads):
     """A fixed number of gradient-descent iterations, preparation included, one thread."""
     case = grid.Case(implementation, n, m, dtype, threads, layout)
     if reason := case.skip_reason(PROFILE, calls=TRAIN_ITERATIONS):
@@ -50,7 +50,7 @@ def test_train(benchmark, skip_case, implementation, n, m, layout, dtype, thread
     d = grid.data(case.n, case.m)
     w, b = grid.start(case.n)
     with impls.limit_threads(1):
-        grid.checked_problem(case)
+        checks.checked_problem(case, recorder)
         benchmark.group = f"{schema.TRAIN} {case.size} {TRAIN_ITERATIONS} iterations"
         benchmark.extra_info.update({schema.BENCHMARK: schema.TRAIN, schema.ITERATIONS: TRAIN_ITERATIONS,
                                      **case.info()})

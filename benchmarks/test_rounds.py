@@ -10,7 +10,7 @@ across the run and the interval over rounds includes the drift between them.
 import pytest
 
 import impls
-from benchmarks import grid, roofline
+from benchmarks import bandwidth, grid, rounds
 from reports.contract import schema
 
 PROFILE = grid.profile()
@@ -19,19 +19,19 @@ SIZES = [pytest.param(*(getattr(size, f) for f in schema.SIZE_FIELDS), visit, id
 
 
 @pytest.mark.parametrize(",".join((*schema.SIZE_FIELDS, schema.VISIT)), SIZES)
-def test_rounds(benchmark, n, m, layout, dtype, threads, visit):
+def test_rounds(benchmark, recorder, n, m, layout, dtype, threads, visit):
     """One visit of a size: rounds_per_visit interleaved rounds over its implementations (and the DRAM probe)."""
     size = grid.Size(n, m, layout, dtype, threads)
     with impls.limit_threads(threads):
-        calls, excluded = roofline.prepared_calls(size, impls.names(), PROFILE)
+        calls, excluded = rounds.prepared_calls(size, impls.names(), PROFILE, recorder)
         if not calls:
             pytest.skip(f"no implementation runs at {size}")
-        probe = roofline.dram_probe(threads) if size.level == schema.DRAM else None
-        rounds = roofline.Rounds(calls, probe, threads, first_round=visit * PROFILE.rounds_per_visit,
-                                 samples=PROFILE.samples)
+        probe = bandwidth.dram_probe(threads, recorder) if size.level == schema.DRAM else None
+        runner = rounds.Rounds(calls, probe, threads, first_round=visit * PROFILE.rounds_per_visit,
+                               samples=PROFILE.samples)
         benchmark.group = f"{schema.ROUNDS} {size}"
         benchmark.extra_info.update({schema.BENCHMARK: schema.ROUNDS, schema.VISIT: visit, **size.info(),
                                      schema.ROUND_EXCLUDED: excluded})
-        count = rounds.affordable(PROFILE.visit_budget_s, PROFILE.rounds_per_visit, PROFILE.least_rounds)
-        benchmark.pedantic(rounds.one_round, rounds=count, iterations=1)
-        benchmark.extra_info.update(rounds.record())
+        count = runner.affordable(PROFILE.visit_budget_s, PROFILE.rounds_per_visit, PROFILE.least_rounds)
+        benchmark.pedantic(runner.one_round, rounds=count, iterations=1)
+        benchmark.extra_info.update(runner.record())

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import impls
-from benchmarks import grid
+from benchmarks import checks, grid
 from reports.contract.schema import BENCHMARK, CHUNKS, SCALING, SCALING_GENERATED, WORKERS
 
 PROFILE = grid.profile()
@@ -56,23 +56,23 @@ def chunk_cap(nbytes: int):
 
 
 @pytest.mark.parametrize("case", NUMPY_CASES, ids=str)
-def test_scaling_numpy(benchmark, skip_case, case):
+def test_scaling_numpy(benchmark, recorder, skip_case, case):
     """NumPy on one machine, the reference of the efficiency: one thread and all cores."""
     if reason := case.skip_reason(PROFILE):
         skip_case(case, SCALING, reason)
     with impls.limit_threads(case.threads):
-        measure_gradient(benchmark, case, *grid.checked_problem(case), chunks=1, workers=1)
+        measure_gradient(benchmark, case, *checks.checked_problem(case, recorder), chunks=1, workers=1)
 
 
 @pytest.mark.parametrize("case", DASK_CASES, ids=str)
-def test_scaling_dask(benchmark, skip_case, case):
+def test_scaling_dask(benchmark, recorder, skip_case, case):
     """Dask on `workers` processes with X chunked under the cap, data on the workers, checked against NumPy."""
     if reason := case.skip_reason(PROFILE) or other_cluster_size(case):
         skip_case(case, SCALING, reason)
     from impls import dask as idk
 
     with impls.limit_threads(case.workers), chunk_cap(case.chunk_bytes):
-        problem, w, b = grid.checked_problem(case)
+        problem, w, b = checks.checked_problem(case, recorder)
         measure_gradient(benchmark, case, problem, w, b, chunks=problem.data[0].numblocks[1], workers=idk.workers())
 
 
@@ -103,7 +103,7 @@ def test_scaling_generated(benchmark, skip_case, case):
         X, Y = problem.data
         g = problem.gradients(w, b)
         np.testing.assert_allclose(np.concatenate((g.dw.ravel(), (g.db, g.cost))), blockwise_numpy(X, Y, w, b),
-                                   rtol=grid.RTOL["float64"], atol=grid.ATOL["float64"])
+                                   rtol=checks.RTOL["float64"], atol=checks.ATOL["float64"])
         benchmark.group = f"scaling generated n={case.n} m={case.m}"
         benchmark.extra_info.update({**case.info(), BENCHMARK: SCALING_GENERATED, CHUNKS: X.numblocks[1],
                                      WORKERS: idk.workers()})

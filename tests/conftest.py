@@ -47,3 +47,11 @@ def _close_backends():
     for module in _registry.loaded_modules():
         if close := getattr(module, "close", None):
             close()
+
+
+@pytest.fixture
+def no_settling(monkeypatch):
+    """Rounds and probes without the waits for idle pools (the tests run one thread at a time anyway)."""
+    from benchmarks import checks
+
+    monkeypatch.setattr(checks, "settle", lambda threads=1: None)

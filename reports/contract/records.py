@@ -32,6 +32,10 @@ from reports.contract.checked import (
     versions,
 )
 
+# Field metadata: the field is in the file only where the named field is set (not None), so keys that
+# only some entries have (a skipped scaling case's workers and chunk cap) stay out of the others.
+SCALING_ONLY = {"only_with": "workers"}
+
 
 def to_json(record) -> dict:
     """A record as the results file holds it."""
@@ -55,7 +59,14 @@ class JsonRecord:
     READER_SET: ClassVar[tuple[str, ...]] = ()
 
     def to_json(self) -> dict:
-        return {f.name: plain(getattr(self, f.name)) for f in fields(self) if f.name not in self.READER_SET}
+        return {f.name: plain(getattr(self, f.name)) for f in fields(self)
+                if f.name not in self.READER_SET and _written(f, self)}
+
+
+def _written(f, record) -> bool:
+    """False for a field whose metadata names a field that is not set (see SCALING_ONLY)."""
+    other = f.metadata.get("only_with")
+    return other is None or getattr(record, other) is not None
 
 
 def case_fields(value: dict, path, where: str) -> dict:
@@ -201,14 +212,25 @@ class Skip(JsonRecord):
     layout: str | None = None
     dtype: str | None = None
     threads: int | None = None
+    bytes_x: int | None = None
+    level: str | None = None
+    memory: str | None = None  # None: unknown (the implementation's module is not available)
+    workers: int | None = field(default=None, metadata=SCALING_ONLY)
+    chunk_bytes: int | None = field(default=None, metadata=SCALING_ONLY)
 
     @classmethod
     def from_json(cls, value, path, where: str) -> Skip:
         value = mapping(value, path, where)
         known = {key: optional(value.get(key), name, path, f"{where}.{key}")
                  for key in (s.BENCHMARK, s.IMPLEMENTATION, s.LAYOUT, s.DTYPE)}
-        sizes = {key: optional(value.get(key), count, path, f"{where}.{key}") for key in (s.N, s.M, s.THREADS)}
-        return cls(reason=text(value.get(s.REASON, "?"), path, f"{where}.{s.REASON}"), **known, **sizes)
+        sizes = {key: optional(value.get(key), count, path, f"{where}.{key}")
+                 for key in (s.N, s.M, s.THREADS, s.WORKERS, s.CHUNK_BYTES)}
+        bytes_x = optional(value.get(s.BYTES_X), count, path, f"{where}.{s.BYTES_X}", minimum=0)
+        level = optional(value.get(s.LEVEL), lambda v, p, w: choice(v, s.LEVELS, p, w), path, f"{where}.{s.LEVEL}")
+        memory = optional(value.get(s.MEMORY), lambda v, p, w: choice(v, (s.HOST, s.DEVICE), p, w), path,
+                          f"{where}.{s.MEMORY}")
+        return cls(reason=text(value.get(s.REASON, "?"), path, f"{where}.{s.REASON}"), **known, **sizes,
+                   bytes_x=bytes_x, level=level, memory=memory)
 
 
 @dataclass(frozen=True)
