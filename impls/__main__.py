@@ -13,6 +13,7 @@ import timeit
 import numpy as np
 
 import impls
+from impls._memory import available_bytes
 
 # The implementations whose kernel is fast enough at n=10, m=100 for the interface's checks to matter.
 OVERHEAD_IMPLS = ("numpy", "numba", "numba_parallel")
@@ -146,8 +147,6 @@ def _args(argv) -> argparse.Namespace:
 
 def _check_memory(parser: argparse.ArgumentParser, n: int, m: int) -> None:
     """A usage error, before allocating, when X and one copy of it (a prepared snapshot) would not fit."""
-    from impls.numba_parallel import available_bytes  # the package's one reading of free memory
-
     need, free = 2 * n * m * np.dtype(np.float64).itemsize, available_bytes()
     if need > free:
         parser.error(f"n={n}, m={m}: X and its prepared copy need {need / 2**30:.3g} GiB, "

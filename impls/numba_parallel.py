@@ -11,15 +11,13 @@ bit-identical from call to call at a fixed thread count. Design, measurements an
 docs/numba_parallel.md.
 """
 
-import os
-from pathlib import Path
-
 import numba
 import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic, overload
 
+from impls._memory import available_bytes
 from impls._spec import Spec
 
 SPEC = Spec(
@@ -77,17 +75,6 @@ def block_for(X) -> int:
     else block_size."""
     columns = X.flags.f_contiguous and not X.flags.c_contiguous  # how numba.typeof picks layout "F"
     return (column_block_size if columns else block_size)(X.shape[0], X.itemsize)
-
-
-def available_bytes() -> int:
-    """Memory available to new allocations now (Linux MemAvailable; free pages elsewhere)."""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
 
 
 def check_memory(nbytes: int) -> None:
