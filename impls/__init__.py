@@ -77,7 +77,7 @@ class Implementation:
             # A module whose library imports may still lack its device (a GPU, say).
             check = getattr(module, "unavailable_reason", None)
             return check() if check else None
-        extra = _registry.MODULES[self.name][1]
+        extra = _registry.MODULES[self.name].extra
         hint = f" (pip install 'logreg-vectorization-bench[{extra}]')" if extra else ""
         return f"{module.name or module} is not installed{hint}"
 

@@ -1,5 +1,7 @@
 """The registry: names, lookup errors, metadata, unavailable implementations."""
 
+import ast
+import sys
 import tomllib
 import types
 from pathlib import Path
@@ -38,7 +40,7 @@ def test_implementations_without_an_extra_are_available():
     for name in impls.names():
         impl = impls.get(name)
         assert impl.available == (impl.unavailable_reason is None), name
-        if _registry.MODULES[name][1] is None:
+        if _registry.MODULES[name].extra is None:
             assert impl.available, f"{name}: {impl.unavailable_reason}"
 
 
@@ -107,7 +109,7 @@ def test_unavailable_implementation_is_listed_and_says_why(off):
     assert isinstance(reason, str) and reason and "\n" not in reason
     module = _registry.load(off.name)
     if isinstance(module, ImportError):  # not installed; otherwise the module itself says why (no GPU)
-        extra = _registry.MODULES[off.name][1]
+        extra = _registry.MODULES[off.name].extra
         assert reason.startswith(f"{module.name} is not installed")
         assert f"pip install 'logreg-vectorization-bench[{extra}]'" in reason
         assert reason in off.summary  # no SPEC to read: the summary says why instead
@@ -120,7 +122,7 @@ def test_every_extra_is_declared_in_pyproject():
     """Each registry extra is an optional-dependencies group, so the install hint it gives works."""
     pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
     declared = pyproject["project"]["optional-dependencies"]
-    for name, (_, extra) in _registry.MODULES.items():
+    for name, (_, extra, _) in _registry.MODULES.items():
         assert extra is None or declared.get(extra), f"{name}: extra {extra!r} is not in pyproject.toml"
 
 
@@ -135,3 +137,36 @@ def test_overhead_entry_point_forms_one_difference_per_round(capsys):
     out = capsys.readouterr().out
     assert "median [lowest, highest round]" in out
     assert f"{impls.REFERENCE}:" in out and "processor state: sum(range(1000)) took" in out
+
+
+
+def _imported_libraries(module: str) -> set[str]:
+    """Top-level packages a module of impls imports at module level, following impls' own modules (read, not run)."""
+    def source(name: str) -> Path | None:  # the file of an impls module, None for anything else
+        path = Path(impls.__file__).parent / f"{name.removeprefix('impls.')}.py"
+        return path if name.startswith("impls.") and "." not in name[6:] and path.exists() else None
+
+    tree = ast.parse((source(module) or Path(impls.__file__)).read_text(encoding="utf-8"))
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    found = {name.partition(".")[0] for name in names if not name.startswith("impls")}
+    for name in names:
+        if source(name):
+            found |= _imported_libraries(name)
+    return found - set(sys.stdlib_module_names)
+
+
+@pytest.mark.parametrize("name", impls.names())
+def test_declared_libraries_are_what_the_module_imports(name):
+    """The registry's libraries (the installed-here check, recorded versions) are exactly what the module imports."""
+    entry = _registry.MODULES[name]
+    assert set(entry.libraries) == _imported_libraries(entry.module)
+
+
+def test_interface_libraries_are_what_the_interface_imports():
+    """The interface's own libraries, declared once, match what impls/__init__.py imports (through its modules)."""
+    assert set(_registry.INTERFACE_LIBRARIES) == _imported_libraries("impls")
