@@ -1,6 +1,7 @@
 """The registry: names, lookup errors, metadata, unavailable implementations."""
 
 import ast
+import json
 import sys
 import tomllib
 import types
@@ -13,6 +14,8 @@ import impls
 from impls import _registry
 from impls._spec import DEVICE, HOST, Spec, spec_of
 from reports.contract import schema
+
+RESULTS = Path(__file__).parent / "data" / "pytest-benchmark-new.json"  # a run the benchmarks recorded
 
 
 def test_first_four_are_registered_in_display_order():
@@ -32,7 +35,7 @@ def test_metadata(impl):
     """Each implementation's spec: its name, a one-line summary, float64 among its dtypes."""
     assert impl.name in impls.names()
     assert isinstance(impl.spec, Spec) and impl.summary == impl.spec.summary and "\n" not in impl.summary
-    assert "float64" in impl.dtypes and impl.memory in (schema.HOST, schema.DEVICE)
+    assert "float64" in impl.dtypes
 
 
 def test_implementations_without_an_extra_are_available():
@@ -68,18 +71,30 @@ def _module(name: str, **attributes) -> types.ModuleType:
     return module
 
 
-def test_a_module_without_spec_or_with_old_constants_fails_loudly():
-    """No SPEC, or a leftover USES_THREADS beside it, is a TypeError naming the module, never a default."""
+def test_a_module_without_spec_fails_loudly():
+    """No SPEC is a TypeError naming the module, never a default."""
     with pytest.raises(TypeError, match="fake must declare SPEC"):
         spec_of(_module("fake"))
-    with pytest.raises(TypeError, match="fake defines USES_THREADS"):
-        spec_of(_module("fake", SPEC=Spec(summary="x"), USES_THREADS=True))
     assert spec_of(_module("fake", SPEC=Spec(summary="x"))).uses_threads is False
 
 
-def test_memory_words_match_the_results_contract():
-    """impls spells host/device itself (it never imports the report); they must equal reports.contract.schema's."""
-    assert (HOST, DEVICE) == (schema.HOST, schema.DEVICE)
+@pytest.mark.parametrize("memory", [HOST, DEVICE])
+def test_each_memory_word_is_written_and_read_back_as_the_results_contract_says(tmp_path, monkeypatch, memory):
+    """Where X lives, as a spec declares it, goes into a result through the grid and comes back out of the reader."""
+    from benchmarks import grid
+    from reports.load import load
+
+    data = json.loads(RESULTS.read_text(encoding="utf-8"))
+    entry = next(b for b in data["benchmarks"] if b["extra_info"].get(schema.BENCHMARK) == schema.GRADIENTS)
+    monkeypatch.setattr(impls.Implementation, "memory", property(lambda self: memory))
+    case = grid.Case(entry["extra_info"][schema.IMPLEMENTATION], entry["extra_info"][schema.N],
+                     entry["extra_info"][schema.M])
+    entry["extra_info"].update(case.info())
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    [record] = [r for r in load([path]).records if (r.benchmark, r.implementation, r.n, r.m) ==
+                (schema.GRADIENTS, case.implementation, case.n, case.m) and r.threads == case.threads]
+    assert record.memory == memory
 
 
 def test_limit_threads_pins_numba_and_blas_and_restores():
