@@ -14,20 +14,17 @@ and later setups only look it up. Combinations a profile skips raise
 NotImplementedError and show as n/a.
 
 Parameters name only the implementations whose libraries are installed here (INSTALLED), found
-by reading each module's imports, not by importing them: importing torch, jax and dask just to ask
+from the libraries the registry declares, not by importing them: importing torch, jax and dask just to ask
 would cost seconds in each of asv's benchmark processes. So the implementation axis may differ
 between machines (asv keeps each results file's own parameters); a library installed but unusable
 (CuPy without a GPU) is still listed and its cases show n/a with the reason.
 """
 
-import ast
 import importlib.util
 import statistics
-import sys
 import tracemalloc
 from contextlib import ExitStack
 from functools import cache
-from pathlib import Path
 
 import impls
 from benchmarks import bandwidth, checks, grid, roofline
@@ -41,15 +38,8 @@ ROUNDS, REPEAT = 5, 1
 
 
 def libraries(name: str) -> set[str]:
-    """Top-level packages an implementation's module imports at module level (read, not imported)."""
-    origin = importlib.util.find_spec(_registry.MODULES[name][0]).origin
-    found = set()
-    for node in ast.parse(Path(origin).read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.Import):
-            found |= {alias.name.partition(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.add(node.module.partition(".")[0])
-    return found - set(sys.stdlib_module_names) - {"impls"}
+    """Top-level packages an implementation's module imports, as the registry declares them."""
+    return set(_registry.MODULES[name].libraries)
 
 
 INSTALLED = tuple(name for name in impls.names()

@@ -7,7 +7,6 @@ on one machine, or pytest-benchmark's compare calls the machine "different"; liv
 
 import os
 import platform
-import re
 import statistics
 import sys
 import time
@@ -21,7 +20,6 @@ import impls
 from reports.contract import schema
 from reports.contract.records import Noise
 
-PROJECT = "logreg-vectorization-bench"
 _CACHE_DIR = Path("/sys/devices/system/cpu/cpu0/cache")
 _LLC_FALLBACK = 32 * 2**20  # where Linux lists no caches
 
@@ -91,17 +89,14 @@ def level_bytes() -> dict[str, int]:
     return {schema.L2: caches()[schema.L2], schema.L3: caches()[schema.L3], schema.DRAM: installed_memory()}
 
 
-def packages() -> list[str]:
-    """The libraries the implementations use, as the project declares them: its core dependencies and
-    the extras the registry names (peers, gpu, dask), plus llvmlite under Numba; none is imported."""
-    extras = {extra for _, extra in impls._registry.MODULES.values() if extra}
-    names = ["numpy", "numba", "llvmlite"]
-    for requirement in metadata.requires(PROJECT) or []:
-        spec, _, marker = requirement.partition(";")
-        extra = re.search(r"extra\s*==\s*[\"']([^\"']+)", marker)
-        if extra is None or extra.group(1) in extras:
-            names.append(re.split(r"[\s<>=!~\[(]", spec.strip(), maxsplit=1)[0])
-    return list(dict.fromkeys(names))
+@cache
+def packages() -> tuple[str, ...]:
+    """The installed distributions of the libraries the interface and the implementations import, as the
+    registry declares them (cupy's is cupy-cuda12x, say); none is imported."""
+    registry = impls._registry
+    libraries = [*registry.INTERFACE_LIBRARIES, *(lib for e in registry.MODULES.values() for lib in e.libraries)]
+    provided = metadata.packages_distributions()  # top-level package -> the distributions that install it
+    return tuple(dict.fromkeys(dist for lib in libraries for dist in provided.get(lib, ())))
 
 
 def versions() -> dict[str, str]:

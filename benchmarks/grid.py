@@ -231,12 +231,11 @@ def scaling_cases(prof: Profile | None = None) -> tuple[list[ScalingCase], list[
     return numpy, dask
 
 
-def available_memory() -> int:
-    """Bytes of memory free for new arrays now (Linux; assumes plenty elsewhere)."""
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return 2**40
+def available_memory() -> float:
+    """Bytes of memory free for new arrays now, read as impls reads it (inf where the platform does not say)."""
+    from impls._memory import available_bytes
+
+    return available_bytes()
 
 
 @lru_cache(maxsize=2)

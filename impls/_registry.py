@@ -12,22 +12,34 @@ at the end). Nothing else in the project branches on implementation names.
 import importlib
 import sys
 from functools import cache
+from typing import NamedTuple
 
 from impls._spec import spec_of
 
-# name -> (module, pip extra that installs its dependencies or None)
-MODULES: dict[str, tuple[str, str | None]] = {
-    "double_loop": ("impls.double_loop", None),
-    "single_loop": ("impls.single_loop", None),
-    "numpy": ("impls.numpy", None),
-    "numba": ("impls.numba", None),
-    "numba_parallel": ("impls.numba_parallel", None),
-    "numba_parallel_inplace": ("impls.numba_parallel_inplace", None),
-    "torch": ("impls.torch", "peers"),
-    "jax": ("impls.jax", "peers"),
-    "cupy": ("impls.cupy", "gpu"),
-    "dask": ("impls.dask", "dask"),
+
+class Entry(NamedTuple):
+    """Where an implementation lives and what it needs installed: the one place these are declared
+    (install hints, the benchmarks' installed-here test and the library versions results record read it)."""
+
+    module: str
+    extra: str | None  # the pip extra that installs its libraries; None: the core dependencies do
+    libraries: tuple[str, ...]  # top-level packages its module imports, itself or through another impls module
+
+
+MODULES: dict[str, Entry] = {
+    "double_loop": Entry("impls.double_loop", None, ()),
+    "single_loop": Entry("impls.single_loop", None, ("numpy",)),
+    "numpy": Entry("impls.numpy", None, ("numpy",)),
+    "numba": Entry("impls.numba", None, ("numba", "numpy")),
+    "numba_parallel": Entry("impls.numba_parallel", None, ("llvmlite", "numba", "numpy")),
+    "numba_parallel_inplace": Entry("impls.numba_parallel_inplace", None, ("llvmlite", "numba", "numpy")),
+    "torch": Entry("impls.torch", "peers", ("numpy", "torch")),
+    "jax": Entry("impls.jax", "peers", ("jax", "numpy")),
+    "cupy": Entry("impls.cupy", "gpu", ("cupy",)),
+    "dask": Entry("impls.dask", "dask", ("dask", "distributed", "numpy")),
 }
+# What the shared interface itself imports (validation, thread limits), whichever implementation runs.
+INTERFACE_LIBRARIES = ("numba", "numpy", "threadpoolctl")
 
 # Roles, named once: every result is checked against REFERENCE before it is timed, and speedups are
 # stated over BASELINE (the lecture's first version). Nothing else spells these names.
@@ -41,9 +53,8 @@ def load(name: str):
 
     A module that imports but declares no valid SPEC is a programming error: TypeError, not a skip.
     """
-    module, _ = MODULES[name]
     try:
-        loaded = importlib.import_module(module)
+        loaded = importlib.import_module(MODULES[name].module)
     except ImportError as exc:
         return exc
     spec_of(loaded)
@@ -52,9 +63,9 @@ def load(name: str):
 
 def imported() -> tuple[str, ...]:
     """Names of the implementations whose modules this process has imported."""
-    return tuple(name for name, (module, _) in MODULES.items() if module in sys.modules)
+    return tuple(name for name, entry in MODULES.items() if entry.module in sys.modules)
 
 
 def loaded_modules() -> list:
     """The implementation modules imported so far (importing the others here would load every backend)."""
-    return [sys.modules[module] for module, _ in MODULES.values() if module in sys.modules]
+    return [sys.modules[entry.module] for entry in MODULES.values() if entry.module in sys.modules]

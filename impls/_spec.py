@@ -4,20 +4,18 @@ A frozen, keyword-only dataclass instead of optional module constants read with 
 misspelled field (``uses_thread=True``) is a TypeError at import, not a silently ignored flag.
 Behaviour stays in module functions: ``gradients(w, b, X, Y)`` (required) and the optional hooks
 ``prepare(X, Y)``, ``unavailable_reason()``, ``set_num_threads(k)`` and ``close()``.
+
+HOST and DEVICE are also the results format's words for where X lives: the benchmarks write a spec's word
+into each result and a test reads each one back through the report's reader, so impls, at the bottom of
+the import graph, spells them without importing the report.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Where prepare() leaves X: the same words as reports.contract.schema.HOST/DEVICE (a test keeps them equal;
-# impls never imports the report).
-HOST, DEVICE = "host", "device"
-COMPUTE_DTYPES = ("float64", "float32")
-
-# Module constants of the protocol this dataclass replaced: a module that still defines one would
-# look configured while its value is ignored.
-LEGACY_NAMES = ("SUMMARY", "DTYPES", "USES_THREADS", "USE_THREADS", "JIT", "MEMORY", "COST_NS")
+HOST, DEVICE = "host", "device"  # where prepare() leaves X: main memory, or a GPU's
+COMPUTE_DTYPES = ("float64", "float32")  # the names a kernel may compute in (_validate maps them to dtypes)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,10 +46,7 @@ class Spec:
 
 
 def spec_of(module) -> Spec:
-    """The module's SPEC; a TypeError when it has none or still defines a constant SPEC replaced."""
-    legacy = [name for name in LEGACY_NAMES if hasattr(module, name)]
-    if legacy:
-        raise TypeError(f"{module.__name__} defines {', '.join(legacy)}: declare SPEC = Spec(...) fields instead")
+    """The module's SPEC; a TypeError when it has none or defines no gradients."""
     spec = getattr(module, "SPEC", None)
     if not isinstance(spec, Spec):
         raise TypeError(f"{module.__name__} must declare SPEC = impls._spec.Spec(...), got {spec!r}")

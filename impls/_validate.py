@@ -12,9 +12,11 @@ import numbers
 
 import numpy as np
 
+from impls._spec import COMPUTE_DTYPES
+
 # The native-byte-order dtype of each compute dtype's name: kernels (Numba's above all) type only native data.
-COMPUTE_DTYPES = {"float64": np.dtype(np.float64), "float32": np.dtype(np.float32)}
-_F64 = COMPUTE_DTYPES["float64"]
+_NATIVE = {name: np.dtype(name) for name in COMPUTE_DTYPES}
+_F64 = _NATIVE["float64"]
 
 
 def compute_dtype(dtype) -> np.dtype:
@@ -29,9 +31,9 @@ def compute_dtype(dtype) -> np.dtype:
         name = np.dtype(dtype).name  # "float64" for both byte orders
     except (TypeError, ValueError, SyntaxError):  # what np.dtype raises for a string it cannot parse
         name = None
-    if name not in COMPUTE_DTYPES:
-        raise ValueError(f"dtype must be float64 or float32 (in any spelling or byte order), got {dtype!r}")
-    return COMPUTE_DTYPES[name]
+    if name not in _NATIVE:
+        raise ValueError(f"dtype must be {' or '.join(_NATIVE)} (in any spelling or byte order), got {dtype!r}")
+    return _NATIVE[name]
 
 
 def positive_int(value, name: str) -> int:

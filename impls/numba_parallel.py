@@ -11,15 +11,13 @@ bit-identical from call to call at a fixed thread count. Design, measurements an
 docs/numba_parallel.md.
 """
 
-import os
-from pathlib import Path
-
 import numba
 import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic, overload
 
+from impls._memory import available_bytes
 from impls._spec import Spec
 
 SPEC = Spec(
@@ -32,8 +30,7 @@ SPEC = Spec(
 )
 
 # Bytes of X per (n, B) block: a block must stay cached between the pass that reads it from memory
-# and the pass that re-reads it; 2 MiB was best of 1-16 MiB on X's rows and again for the panels
-# (1-thread CPU time at n=100: 71 ms, against 111 at 0.8 MiB and 113 at 6.4 MiB).
+# and the pass that re-reads it; the fastest of the sizes tried (docs/numba_parallel.md, "Block size").
 BLOCK_BYTES = 2 * 1024 * 1024
 # reassoc and contract only (reordered sums, fused multiply-add) so the dot products vectorize;
 # no nnan/ninf: non-finite inputs must still give non-finite outputs.
@@ -42,14 +39,14 @@ _FASTMATH = {"reassoc", "contract"}
 # whose check would keep LLVM from vectorizing the σ/loss loop (no division here can be by zero).
 _JIT = {"cache": True, "nogil": True, "fastmath": _FASTMATH, "error_model": "numpy"}
 # Bytes of X per block when each example is contiguous (column-major X, or the example-major copy):
-# pass 2 then re-reads the block from L2 (512 KiB per core); 16 examples (128 KiB) at n=1000 beat 256.
+# pass 2 then re-reads the block from L2; the fastest of the sizes tried (docs/numba_parallel.md).
 COLUMN_BLOCK_BYTES = 128 * 1024
 # From this many features on, prepare copies X example-major (each example one contiguous run, the
-# column-major loops): one stream from memory per core, which beat the (n, B) panels at n=1000
-# (1-thread CPU time 68 vs 90 ms), tied at n=300 and lost at n=100 (80 vs 70 ms).
+# column-major loops): one stream from memory per core, which beats the (n, B) panels at large n and
+# loses at small n, where the loss loop bounds the time (docs/numba_parallel.md, the layouts' table).
 COLUMNS_FROM_N = 512
 # Rows of a block swept together (written out below): 16 memory streams in flight and z/dz read
-# once per 16 rows; 16 beat 4 and 8 (n=1000: 132 -> 102 ms at 2 threads) and tied 24 and 32.
+# once per 16 rows; fewer were slower, more no faster (docs/numba_parallel.md, "Rows per sweep").
 ROWS = 16
 # prepare refuses a copy of X larger than this share of the memory available now: the rest is
 # left for X itself, the caller and the other processes.
@@ -77,17 +74,6 @@ def block_for(X) -> int:
     else block_size."""
     columns = X.flags.f_contiguous and not X.flags.c_contiguous  # how numba.typeof picks layout "F"
     return (column_block_size if columns else block_size)(X.shape[0], X.itemsize)
-
-
-def available_bytes() -> int:
-    """Memory available to new allocations now (Linux MemAvailable; free pages elsewhere)."""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
 
 
 def check_memory(nbytes: int) -> None:

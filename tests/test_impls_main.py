@@ -3,7 +3,7 @@
 import pytest
 
 import impls
-import impls.numba_parallel
+import impls.__main__ as demo
 from impls.__main__ import main
 
 
@@ -38,7 +38,7 @@ def test_options_the_mode_does_not_use_are_refused(capsys, argv, message):
 
 def test_a_size_that_does_not_fit_is_refused_before_allocating(capsys, monkeypatch):
     """X and its prepared copy beyond free memory: one line naming the sizes, and no data is drawn."""
-    monkeypatch.setattr(impls.numba_parallel, "available_bytes", lambda: 2**30)
+    monkeypatch.setattr(demo, "available_bytes", lambda: 2**30)
     monkeypatch.setattr(impls, "make_problem", lambda *args, **kwargs: pytest.fail("allocated X"))
     line = _usage_error(capsys, ["-n", "10000", "-m", "10000"])
     assert line.startswith("python -m impls: error: n=10000, m=10000: X and its prepared copy need 1.49 GiB, "

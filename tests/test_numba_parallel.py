@@ -139,14 +139,6 @@ def test_prepare_refuses_a_copy_that_does_not_fit(monkeypatch):
         impls.get("numba_parallel").prepare(data.X, data.Y)
 
 
-def test_available_bytes_is_positive_and_below_physical_memory():
-    """The memory check reads a plausible figure: more than nothing, at most the machine's RAM."""
-    import os
-
-    physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    assert 0 < numba_parallel.available_bytes() <= physical
-
-
 def _exact(w, b, X, Y):
     """dw, db, cost of the float inputs in 60-digit arithmetic (mpmath), and each one's sum of |terms|."""
     mpmath.mp.dps = 60

@@ -1,5 +1,8 @@
 """The registry: names, lookup errors, metadata, unavailable implementations."""
 
+import ast
+import json
+import sys
 import tomllib
 import types
 from pathlib import Path
@@ -11,6 +14,8 @@ import impls
 from impls import _registry
 from impls._spec import DEVICE, HOST, Spec, spec_of
 from reports.contract import schema
+
+RESULTS = Path(__file__).parent / "data" / "pytest-benchmark-new.json"  # a run the benchmarks recorded
 
 
 def test_first_four_are_registered_in_display_order():
@@ -30,7 +35,7 @@ def test_metadata(impl):
     """Each implementation's spec: its name, a one-line summary, float64 among its dtypes."""
     assert impl.name in impls.names()
     assert isinstance(impl.spec, Spec) and impl.summary == impl.spec.summary and "\n" not in impl.summary
-    assert "float64" in impl.dtypes and impl.memory in (schema.HOST, schema.DEVICE)
+    assert "float64" in impl.dtypes
 
 
 def test_implementations_without_an_extra_are_available():
@@ -38,7 +43,7 @@ def test_implementations_without_an_extra_are_available():
     for name in impls.names():
         impl = impls.get(name)
         assert impl.available == (impl.unavailable_reason is None), name
-        if _registry.MODULES[name][1] is None:
+        if _registry.MODULES[name].extra is None:
             assert impl.available, f"{name}: {impl.unavailable_reason}"
 
 
@@ -66,18 +71,30 @@ def _module(name: str, **attributes) -> types.ModuleType:
     return module
 
 
-def test_a_module_without_spec_or_with_old_constants_fails_loudly():
-    """No SPEC, or a leftover USES_THREADS beside it, is a TypeError naming the module, never a default."""
+def test_a_module_without_spec_fails_loudly():
+    """No SPEC is a TypeError naming the module, never a default."""
     with pytest.raises(TypeError, match="fake must declare SPEC"):
         spec_of(_module("fake"))
-    with pytest.raises(TypeError, match="fake defines USES_THREADS"):
-        spec_of(_module("fake", SPEC=Spec(summary="x"), USES_THREADS=True))
     assert spec_of(_module("fake", SPEC=Spec(summary="x"))).uses_threads is False
 
 
-def test_memory_words_match_the_results_contract():
-    """impls spells host/device itself (it never imports the report); they must equal reports.contract.schema's."""
-    assert (HOST, DEVICE) == (schema.HOST, schema.DEVICE)
+@pytest.mark.parametrize("memory", [HOST, DEVICE])
+def test_each_memory_word_is_written_and_read_back_as_the_results_contract_says(tmp_path, monkeypatch, memory):
+    """Where X lives, as a spec declares it, goes into a result through the grid and comes back out of the reader."""
+    from benchmarks import grid
+    from reports.load import load
+
+    data = json.loads(RESULTS.read_text(encoding="utf-8"))
+    entry = next(b for b in data["benchmarks"] if b["extra_info"].get(schema.BENCHMARK) == schema.GRADIENTS)
+    monkeypatch.setattr(impls.Implementation, "memory", property(lambda self: memory))
+    case = grid.Case(entry["extra_info"][schema.IMPLEMENTATION], entry["extra_info"][schema.N],
+                     entry["extra_info"][schema.M])
+    entry["extra_info"].update(case.info())
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    [record] = [r for r in load([path]).records if (r.benchmark, r.implementation, r.n, r.m) ==
+                (schema.GRADIENTS, case.implementation, case.n, case.m) and r.threads == case.threads]
+    assert record.memory == memory
 
 
 def test_limit_threads_pins_numba_and_blas_and_restores():
@@ -107,7 +124,7 @@ def test_unavailable_implementation_is_listed_and_says_why(off):
     assert isinstance(reason, str) and reason and "\n" not in reason
     module = _registry.load(off.name)
     if isinstance(module, ImportError):  # not installed; otherwise the module itself says why (no GPU)
-        extra = _registry.MODULES[off.name][1]
+        extra = _registry.MODULES[off.name].extra
         assert reason.startswith(f"{module.name} is not installed")
         assert f"pip install 'logreg-vectorization-bench[{extra}]'" in reason
         assert reason in off.summary  # no SPEC to read: the summary says why instead
@@ -120,17 +137,51 @@ def test_every_extra_is_declared_in_pyproject():
     """Each registry extra is an optional-dependencies group, so the install hint it gives works."""
     pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
     declared = pyproject["project"]["optional-dependencies"]
-    for name, (_, extra) in _registry.MODULES.items():
+    for name, (_, extra, _) in _registry.MODULES.items():
         assert extra is None or declared.get(extra), f"{name}: extra {extra!r} is not in pyproject.toml"
 
 
 def test_overhead_entry_point_forms_one_difference_per_round(capsys):
-    """python -m impls --overhead: one public − kernel difference per round, summarized as a median interval."""
+    """python -m impls --overhead: one public − kernel difference per round, printed as median [lowest, highest]."""
     from impls.__main__ import main, overhead
 
-    interval, kernel, speed = overhead(impls.REFERENCE, 3, 20, rounds=6, calls=5)
-    assert interval.count == 6 and interval.lo <= interval.median <= interval.hi and kernel > 0
+    diffs, kernel, speed = overhead(impls.REFERENCE, 3, 20, rounds=6, calls=5)
+    assert len(diffs) == 6 and kernel > 0
     assert len(speed) == 6 and min(speed) > 0
     main(["--overhead", "--impls", impls.REFERENCE, "--rounds", "6", "--calls", "5"])
     out = capsys.readouterr().out
+    assert "median [lowest, highest round]" in out
     assert f"{impls.REFERENCE}:" in out and "processor state: sum(range(1000)) took" in out
+
+
+
+def _imported_libraries(module: str) -> set[str]:
+    """Top-level packages a module of impls imports at module level, following impls' own modules (read, not run)."""
+    def source(name: str) -> Path | None:  # the file of an impls module, None for anything else
+        path = Path(impls.__file__).parent / f"{name.removeprefix('impls.')}.py"
+        return path if name.startswith("impls.") and "." not in name[6:] and path.exists() else None
+
+    tree = ast.parse((source(module) or Path(impls.__file__)).read_text(encoding="utf-8"))
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    found = {name.partition(".")[0] for name in names if not name.startswith("impls")}
+    for name in names:
+        if source(name):
+            found |= _imported_libraries(name)
+    return found - set(sys.stdlib_module_names)
+
+
+@pytest.mark.parametrize("name", impls.names())
+def test_declared_libraries_are_what_the_module_imports(name):
+    """The registry's libraries (the installed-here check, recorded versions) are exactly what the module imports."""
+    entry = _registry.MODULES[name]
+    assert set(entry.libraries) == _imported_libraries(entry.module)
+
+
+def test_interface_libraries_are_what_the_interface_imports():
+    """The interface's own libraries, declared once, match what impls/__init__.py imports (through its modules)."""
+    assert set(_registry.INTERFACE_LIBRARIES) == _imported_libraries("impls")
