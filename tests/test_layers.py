@@ -5,7 +5,8 @@
     benchmarks         impls and reports.contract
     reports (the rest) anything below it, never benchmarks (it runs them as a child process)
 
-and no module imports one that imports it back, directly or not. Imports inside functions count too.
+and no module imports one that imports it back, directly or not. Imports inside functions count too;
+those under ``if TYPE_CHECKING:`` do not (they never run: annotations only).
 """
 
 import ast
@@ -23,10 +24,20 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def runs(tree: ast.AST):
+    """Every node of the tree except what sits under `if TYPE_CHECKING:`."""
+    for node in ast.iter_child_nodes(tree):
+        test = node.test if isinstance(node, ast.If) else None
+        if test is not None and getattr(test, "id", getattr(test, "attr", None)) == "TYPE_CHECKING":
+            continue
+        yield node
+        yield from runs(node)
+
+
 def imported(path: Path) -> set[str]:
     """Every module the file imports, at any depth of its code, as absolute dotted names."""
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in runs(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:

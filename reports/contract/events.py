@@ -31,7 +31,7 @@ WHEN, MESSAGE, OUTCOME = "when", "message", "outcome"
 PASSED, SKIPPED = "passed", "skipped"  # OUTCOME values, with FAILED
 MACHINE_INFO, TOTAL = "machine_info", "total"
 # With TOTAL: {case id: seconds} each case is expected to take, setup included (the sweep derives each
-# case's timeout and the time left from it; benchmarks.grid.expected_seconds computes it).
+# case's timeout and the time left from it; benchmarks.estimates.expected_seconds computes it).
 EXPECTED_SECONDS = "expected_seconds"
 RUN_RECORD = SUITE_KEY  # pieces of the run record (schema.RUN_FIELDS)
 
