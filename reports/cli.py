@@ -28,7 +28,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reports import compare, sweep
+from reports import compare, costmodel, sweep
 from reports.load import ReportInputError, check_baseline, default_baseline, load
 from reports.render import write_report
 from reports.schema import COUNTS_ENV, DEFAULT_PROFILE, FAILED, PROFILE_ENV, PROFILE_NAMES, RESULTS_FILE, SUITE_KEY
@@ -276,7 +276,9 @@ def main(argv: list[str] | None = None) -> int:
                 return _keep(staging, f"stopped by {signal.Signals(signum).name} before any case finished",
                              EXIT_CODE[signum])
         baseline = check_baseline(results, args.baseline) if args.baseline else default_baseline(results)
-        write_report(results, staging, baseline, failures)
+        # The sweep just used these estimates to skip sizes; `draw` does not import every backend to read them.
+        estimates = costmodel.estimates(results.implementations()) if args.command == "run" else None
+        write_report(results, staging, baseline, failures, estimates)
         run_dir = publish(staging)
         point_latest(run_dir)
         print(f"report: {run_dir / 'report.md'}")
