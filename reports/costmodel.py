@@ -37,7 +37,7 @@ import numpy as np
 
 from reports import derive
 from reports import schema as s
-from reports.load import Record, Results, Rounds
+from reports.load import Record, ReportInputError, Results, Rounds
 
 HELD_OUT_BOUND = 0.20  # held-out median relative error above which a model is not used for crossovers
 REPLICATES = 300  # bootstrap replicates: enough for 2.5% / 97.5% quantiles, fast enough for every report
@@ -299,7 +299,7 @@ class Model:
 
     def predict(self, n: float, m: float) -> Estimate:
         """Seconds per call at (n, m) with the interval of the bootstrap's predictions."""
-        return estimate(float(self.times([n], [m])[0]), self.times([n], [m], self.draws)[0])
+        return estimate(float(self.times([n], [m])[0]), self.times([n], [m], self.draws)[:, 0])
 
     def extent(self) -> dict[str, tuple[int, int]]:
         """The fitted n and m ranges."""
@@ -630,3 +630,51 @@ def estimates(names) -> dict[str, tuple[float, float]]:
         if name in impls.names() and impls.get(name).available:
             found[name] = tuple(impls.get(name).spec.cost_ns)
     return found
+
+
+# --- `python -m reports predict` ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Seconds per call at (n, m) from a variant's model, and how far (n, m) lies outside what it was fitted to."""
+
+    model: Model
+    n: int
+    m: int
+    seconds: Estimate
+    outside: dict[str, float]  # {axis: factor beyond the fitted range} for each axis (n, m) leaves
+
+    def as_dict(self) -> dict:
+        v, h = self.model.variant, as_dict(self.model)
+        return {s.IMPLEMENTATION: v.implementation, s.N: self.n, s.M: self.m, s.LAYOUT: v.layout, s.DTYPE: v.dtype,
+                s.THREADS: v.threads, "seconds": self.seconds.as_dict(), s.MODEL_FORM: h[s.MODEL_FORM],
+                s.MODEL_HELD_OUT: h[s.MODEL_HELD_OUT], s.MODEL_FITS: h[s.MODEL_FITS],
+                "fitted_range": {axis: list(span) for axis, span in self.model.extent().items()},
+                "extrapolation": self.outside}
+
+
+def predict(results: Results, implementation: str, n: int, m: int, layout: str, dtype: str,
+            threads: int) -> Prediction:
+    """The first series' gradients model of one variant at (n, m); ReportInputError (one line) where there is none,
+    or where (n, m) lies more than FAR times outside the fitted range."""
+    v = derive.analyse(results).main
+    names = derive.implementations(v.records)
+    if implementation not in names:
+        raise ReportInputError(f"implementation {implementation!r}: not in the run; measured: {', '.join(names)}")
+    found = [r for r in v.records if derive.variant_key(r) == (implementation, layout, dtype, threads)]
+    if not found:
+        measured = ", ".join(f"--layout {k[1]} --dtype {k[2]} --threads {k[3]}" for k in derive.variants(v.records)
+                             if k[0] == implementation)
+        raise ReportInputError(f"{implementation}: no timings at --layout {layout} --dtype {dtype} --threads "
+                               f"{threads}; measured: {measured}")
+    model = fit_records(found, [x for x in results.rounds if x.series == v.label], v.run.level_bytes)[0]
+    if not model.fitted:
+        raise ReportInputError(f"{model.variant.label}: no model ({model.reason})")
+    outside = model.extrapolation(n, m)
+    for axis, factor in outside.items():
+        lo, hi = model.extent()[axis]
+        if factor > FAR:
+            raise ReportInputError(f"{axis} = {n if axis == s.N else m:,} is {factor:.3g}× outside the fitted {axis} "
+                                   f"range {lo:,}–{hi:,} (more than {FAR:g}×: no prediction)")
+    return Prediction(model, n, m, model.predict(n, m), outside)
