@@ -477,6 +477,20 @@ class WhoWins:
     runner_up: np.ndarray  # index into models of the second fastest prediction
     left_out: list[Model]  # models of the map's variant that do not fit
 
+    def measured(self) -> list[tuple[int, int, str, bool]]:
+        """(n, m, fastest measured, whether the models predict it fastest too) at each size every model measured."""
+        times: dict[tuple[int, int], dict[str, float]] = {}
+        for x in self.models:
+            for p in x.points:
+                times.setdefault((p.n, p.m), {})[x.variant.implementation] = p.seconds
+        out = []
+        for (n, m), found in sorted(times.items()):
+            if len(found) == len(self.models):
+                predicted = self.models[int(np.argmin([x.times([n], [m])[0] for x in self.models]))]
+                best = min(found, key=found.get)
+                out.append((n, m, best, predicted.variant.implementation == best))
+        return out
+
 
 def who_wins(models: list[Model], rows: int = 40, cols: int = 60) -> WhoWins | None:
     """Over the measured n and m ranges of the fitting models (None with fewer than two)."""

@@ -468,15 +468,6 @@ def region_colours(w, colors: dict) -> np.ndarray:
     return rgba
 
 
-def measured_winners(models: list) -> list[tuple[int, int, str]]:
-    """(n, m, implementation) of the fastest measured median at each size every map model measured."""
-    times: dict[tuple[int, int], dict[str, float]] = {}
-    for x in models:
-        for p in x.points:
-            times.setdefault((p.n, p.m), {})[x.variant.implementation] = p.seconds
-    return [(n, m, min(found, key=found.get)) for (n, m), found in sorted(times.items()) if len(found) == len(models)]
-
-
 def who_wins(v: SeriesView, path: Path) -> Path | None:
     """The fastest implementation the fitted models predict over log m × log n; measured winners, crossovers."""
     models = v.models.map_models() if v.models else []
@@ -488,15 +479,19 @@ def who_wins(v: SeriesView, path: Path) -> Path | None:
     edges = lambda x: np.geomspace(x[0] / (x[1] / x[0]) ** 0.5, x[-1] * (x[1] / x[0]) ** 0.5, len(x) + 1) \
         if len(x) > 1 else np.array([x[0] / 1.5, x[0] * 1.5])  # noqa: E731
     ax.pcolormesh(edges(w.m), edges(w.n), region_colours(w, colors), shading="flat", rasterized=True)
-    for n, m, name in measured_winners(w.models):
-        ax.scatter(m, n, s=70, color=colors.get(name, "black"), edgecolor="black", linewidth=1.2, zorder=3)
+    for n, m, name, agrees in w.measured():
+        # A dot in the region's own colour would vanish into it: agreement is a ring, disagreement a cross in the
+        # colour of the one measured fastest.
+        style = {"marker": "o", "facecolor": "none"} if agrees else {"marker": "X", "color": colors.get(name, "k")}
+        ax.scatter(m, n, s=80, edgecolor="black", linewidth=1.2, zorder=3, clip_on=False, **style)
     for c in v.models.crossovers:
         if c.m is not None and c.before in [x.variant for x in w.models] and c.after in [x.variant for x in w.models]:
             lo, hi = c.m.lo or c.span[0], c.m.hi or c.span[1]
             ax.errorbar(c.m.median, c.n, xerr=[[c.m.median - lo], [hi - c.m.median]], fmt="|", color="black",
                         markersize=14, capsize=4, zorder=4)
-            ax.annotate(fmt.drawn(f"{c.slower}→{c.faster}"), (c.m.median, c.n), xytext=(0, 8),
-                        textcoords="offset points", ha="center", fontsize=7, zorder=4)
+            ax.annotate(fmt.drawn(f"{c.slower}→{c.faster}"), (c.m.median, c.n), xytext=(4, -4),
+                        textcoords="offset points", ha="left", va="top", fontsize=7, zorder=4,
+                        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.7, "linewidth": 0})
     ax.set(xscale="log", yscale="log", xlabel="m (examples)", ylabel="n (features)", xlim=edges(w.m)[[0, -1]],
            ylim=edges(w.n)[[0, -1]])
     ticks = [(axis, sorted({getattr(p, key) for x in w.models for p in x.points})) for axis, key in
@@ -507,18 +502,22 @@ def who_wins(v: SeriesView, path: Path) -> Path | None:
     handles = [Line2D([], [], color=colors.get(x.variant.implementation, "black"), linewidth=8,
                       label=fmt.drawn(x.variant.implementation))
                for i, x in enumerate(w.models) if (w.winner == i).any()]
-    handles += [Line2D([], [], color=region_colours(w, colors)[w.winner == i][0], linewidth=8,
+    handles += [Line2D([], [], color=region_colours(w, colors)[w.tie & (w.winner == i)][0], linewidth=8,
                        label=fmt.drawn(f"tie: {w.models[i].variant.implementation} or\n"
                                        + ", ".join(sorted({w.models[k].variant.implementation
                                                            for k in w.runner_up[w.tie & (w.winner == i)]}))))
                 for i in range(len(w.models)) if (w.tie & (w.winner == i)).any()]
-    handles += [Line2D([], [], marker="o", color="white", markeredgecolor="black", markersize=8,
-                       label="measured fastest\n(dot's colour)"),
+    handles += [Line2D([], [], marker="o", color="none", markeredgecolor="black", markersize=8,
+                       label="measured: fastest as\npredicted"),
+                Line2D([], [], marker="X", color="0.5", markeredgecolor="black", markersize=9, linestyle="none",
+                       label="measured: another was\nfastest (its colour)"),
                 Line2D([], [], marker="|", color="black", markersize=12, label="crossover m\n(95% interval)")]
     ax.legend(handles=handles, **LEGEND)
-    if w.left_out:
-        ax.set_title(fmt.drawn("left out (model beyond its error bound): "
-                               + ", ".join(x.variant.implementation for x in w.left_out)), fontsize=9)
+    v0 = w.models[0].variant
+    left_out = ", ".join(x.variant.implementation for x in w.left_out)
+    ax.set_title(fmt.drawn(f"{v0.dtype}, {fmt.threads(v0.threads)}, {v0.layout} layout"
+                           + (f"; left out (model beyond its error bound): {left_out}" if left_out else "")),
+                 fontsize=9)
     return save(fig, path, v)
 
 
@@ -534,8 +533,11 @@ def predicted_vs_measured(v: SeriesView, path: Path) -> Path | None:
     for x in models:
         keep = np.isfinite(x.held_out)
         measured = np.array([p.seconds for p in x.points])[keep]
-        style = {"color": colors.get(x.variant.implementation, "black"), "label": fmt.drawn(x.variant.label),
-                 "marker": "o" if x.fits else "x", "linestyle": "none", "markersize": 5}
+        v_ = x.variant
+        style = {"color": colors.get(v_.implementation, "black"), "linestyle": "none", "markersize": 5,
+                 "label": fmt.drawn(v_.label + ("" if x.fits else " (beyond bound)")),
+                 "marker": "o" if v_.threads == 1 else "s",
+                 **({} if v_.dtype == derive.REFERENCE_DTYPE else {"markerfacecolor": "none"})}
         left.plot(measured, x.held_out[keep], **style)
         right.plot(measured, x.held_out[keep] / measured, **style)
     lims = np.array(left.get_xlim() + left.get_ylim())
@@ -546,9 +548,9 @@ def predicted_vs_measured(v: SeriesView, path: Path) -> Path | None:
         right.axhline(k, color="0.5", linestyle=":", linewidth=1)
     right.axhline(1, color="black", linewidth=1)
     left.set(xscale="log", yscale="log", xlabel="measured " + TIME_LABEL, ylabel="predicted from the other sizes (s)",
-             title=f"dotted: ±{bound:.0%}")
+             title=f"dotted: ±{bound:.0%}, the bound a model must meet")
     right.set(xscale="log", xlabel="measured " + TIME_LABEL, ylabel="predicted ÷ measured",
-              title="x markers: a model beyond its error bound")
+              title=f"squares: more threads; hollow: not {derive.REFERENCE_DTYPE}")
     left.grid(True, alpha=0.3)
     right.grid(True, alpha=0.3)
     right.legend(**LEGEND)
