@@ -9,16 +9,17 @@ better than one rate. One measured n (or m) cannot tell a cost per example from 
 per call): that coefficient is dropped and the form says so.
 
 The fit minimises the relative error Σ((model − t)/t)² over the sizes' median times (they span five
-decades: an absolute fit would see only the largest) with non-negative coefficients (a negative cost
+decades: an absolute fit would see only the largest; where the run has interleaved rounds of a size, the
+rounds' median, pooled over visits spread over the run, so that a slow moment during one pytest-benchmark
+case does not move it) with non-negative coefficients (a negative cost
 is not physics). That non-negative least squares of 3–5 coefficients is solved exactly by trying every
 set of active coefficients (the optimum is the unconstrained fit on its active set); SciPy is not a
 dependency of the report.
 
 Intervals (95%) come from a bootstrap with a fixed seed (the same numbers on every call): each
 replicate redraws every size's median, from its interleaved rounds where the run has them (pooled
-over visits, resampled with replacement; the record's median scaled by the resampled rounds'
-median ÷ all rounds' median) or, without rounds, from a log-normal with the standard error of a
-median implied by pytest-benchmark's interquartile range and round count. Implementations of one
+over visits, resampled with replacement) or, without rounds, from a log-normal with the standard
+error of a median implied by pytest-benchmark's interquartile range and round count. Implementations of one
 size draw the same rounds, so a crossover's interval keeps the pairing of the rounds. These
 intervals reflect the timings' spread only; how well the form fits is the held-out error: each size
 predicted by the model fitted to the others. A model whose held-out median error exceeds

@@ -489,8 +489,10 @@ def who_wins(v: SeriesView, path: Path) -> Path | None:
             lo, hi = c.m.lo or c.span[0], c.m.hi or c.span[1]
             ax.errorbar(c.m.median, c.n, xerr=[[c.m.median - lo], [hi - c.m.median]], fmt="|", color="black",
                         markersize=14, capsize=4, zorder=4)
-            ax.annotate(fmt.drawn(f"{c.slower}→{c.faster}"), (c.m.median, c.n), xytext=(4, -4),
-                        textcoords="offset points", ha="left", va="top", fontsize=7, zorder=4,
+            below = c.n == w.n[-1]  # the top row's label goes under its bar, every other one above
+            ax.annotate(fmt.drawn(f"{c.faster} overtakes {c.slower}"), (c.m.median, c.n),
+                        xytext=(4, -5 if below else 5), textcoords="offset points", ha="left",
+                        va="top" if below else "bottom", fontsize=7, zorder=4,
                         bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.7, "linewidth": 0})
     ax.set(xscale="log", yscale="log", xlabel="m (examples)", ylabel="n (features)", xlim=edges(w.m)[[0, -1]],
            ylim=edges(w.n)[[0, -1]])

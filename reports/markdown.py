@@ -30,7 +30,8 @@ FIGURE_TEXT = {
                 "log scales, in the lecture layout and the reference dtype at the fewest threads; a paler "
                 "region is a tie (another model's 95% prediction interval overlaps the winner's). Dots: the "
                 "fastest measured median at each size, in its colour (a dot unlike its region is where the "
-                "model is wrong). Bars: crossovers with their 95% intervals.",
+                "model is wrong). Bars: the crossovers of the pairs compared below (whether or not either is the "
+                "fastest there), with their 95% intervals.",
     "predicted_vs_measured": "Each size's time predicted by its implementation's model fitted to the other "
                              "sizes (held out), against the measured median: left on log axes, right as "
                              "predicted ÷ measured; dotted: the error bound a model must meet.",
@@ -521,8 +522,6 @@ def read_floor(v: SeriesView) -> float:
 def model_row(x, floor: float) -> list[str]:
     """One model as a table row (costmodel.as_dict's readable units); floor: see rate_cell."""
     d = costmodel.as_dict(x)
-    if not x.fitted:
-        return [fmt.md(x.variant.label), str(len(x.points)), "–", "–", "–", "–", f"no model: {fmt.md(x.reason)}"]
     c, h = d[s.MODEL_COEFFICIENTS], d[s.MODEL_HELD_OUT]
     held = f"{h['median']:.0%} / {h['worst']:.0%} ({h['sizes']})" if h["sizes"] else "–"
     verdict = "fits" if x.fits else f"**does not fit** (> {costmodel.HELD_OUT_BOUND:.0%}): no crossover drawn"
@@ -569,7 +568,14 @@ def models_section(v: SeriesView) -> str:
              "per element ÷ the per-element time, the speed X would be read at if reading were all that element "
              f"cost (shown from {READ_RATE_SHOWN:g} × the run's lowest read ceiling up). See docs/costmodel.md.",
              table(["model", "sizes", "fixed (µs per call)", "per example (ns)", "per element of X (ns)",
-                    "held-out error (median / worst)", "verdict"], [model_row(x, read_floor(v)) for x in found.models])]
+                    "held-out error (median / worst)", "verdict"],
+                   [model_row(x, read_floor(v)) for x in found.models if x.fitted])]
+    reasons: dict[str, list[str]] = {}
+    for x in found.models:
+        if not x.fitted:
+            reasons.setdefault(x.reason, []).append(x.variant.label)
+    parts += ["\n".join(f"- No model for {fmt.md(fmt.words(names))}: {fmt.md(why)}." for why, names in reasons.items())
+              ] if reasons else []
     if found.crossovers:
         parts += ["Crossovers: at each n both were measured at, the m from which the faster one at the largest "
                   "measured m stays faster (95% interval; … : past the measured range).",
