@@ -281,3 +281,24 @@ def test_predict_refuses_with_one_line_and_exit_2(capsys, args, message):
     """Unknown implementation, no model, no timings of that variant, far outside the range: exit 2, one line."""
     code, out, err = predicted(capsys, SAMPLE, *args)
     assert code == 2 and not out and err.count("\n") == 1 and message in err
+
+
+def test_dask_is_set_against_numpy_on_as_many_threads_as_it_has_workers():
+    """Scaling records: Dask at its best chunk cap per size, w workers against NumPy on w threads, at each n with
+    an m range."""
+    from reports.load import Record
+
+    def record(name, n, m, seconds, threads=1, workers=1, chunk=None):
+        return Record(s.SCALING, name, n, m, "float64", threads, n * m * 8, seconds, workers=workers,
+                      chunk_bytes=chunk)
+
+    sizes = [(10, 10**5), (10, 10**6), (100, 10**6), (10, 10**7)]
+    records = [record("numpy", n, m, 1e-9 * n * m, threads=t) for n, m in sizes for t in (1, 2)]
+    records += [record("dask", n, m, 0.02 + 0.5e-9 * n * m / w + extra, threads=w, workers=w, chunk=cap)
+                for n, m in sizes for w in (1, 2) for cap, extra in ((2**24, 0.0), (2**26, 0.01))]
+    models = costmodel.fit_records(costmodel.scaling_records(records), [], {})
+    found = [c for c in costmodel.crossovers(models) if c.after.implementation == "dask"]
+    # n = 100 has one m: no range to cross in.
+    assert {(c.before.threads, c.after.workers, c.n) for c in found} == {(1, 1, 10), (2, 2, 10)}
+    two = next(c for c in found if c.after.workers == 2 and c.n == 10)
+    assert two.faster == "dask" and two.m.median == pytest.approx(0.02 / (0.75e-9 * 10), rel=1e-3)
