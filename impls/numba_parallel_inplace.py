@@ -17,6 +17,9 @@ SPEC = Spec(
     dtypes=("float64", "float32"),
     uses_threads=True,  # prange over static chunks of examples, one per Numba thread
     jit=True,  # the first call compiles (or loads the on-disk cache)
+    # Fitted to reports/sample at one thread (2-core x86-64): ~3 ns per example plus ~0.2 ns per element;
+    # more threads only lower it.
+    cost_ns=(3.0, 0.3),
 )
 
 

@@ -4,6 +4,7 @@
                             [-- PYTEST_ARGS…]
     python -m reports draw FILE… [--asv DIR] [--baseline NAME] [--out DIR]
     python -m reports compare OLD NEW [--fail-above PCT] [--out DIR]
+    python -m reports predict RUN IMPLEMENTATION N M [--layout L] [--dtype D] [--threads T] [--json]
 
 The sweep runs in supervised pytest subprocesses (reports.sweep), so a crashing, hanging or
 interrupted case cannot take the finished ones down with it. Output goes to a hidden folder inside
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import math
 import os
 import re
@@ -28,7 +30,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reports import compare, sweep
+from reports import compare, costmodel, fmt, sweep
+from reports.contract import schema
 from reports.contract.checked import ReportInputError
 from reports.contract.schema import (
     COUNTS_ENV,
@@ -83,6 +86,15 @@ def parser() -> argparse.ArgumentParser:
     cmp.add_argument("new", type=Path, metavar="NEW", help="results JSON or report run folder")
     cmp.add_argument("--fail-above", type=float, default=compare.FAIL_ABOVE_PCT, metavar="PCT",
                      help="exit 1 when a case is slower by more than PCT%% beyond its interval (default %(default)g)")
+    pred = sub.add_parser("predict", help="predicted seconds per call at (N, M) from a run's fitted cost model")
+    pred.add_argument("results", type=Path, metavar="RUN", help="results JSON or report run folder")
+    pred.add_argument("implementation", metavar="IMPLEMENTATION")
+    pred.add_argument("n", type=whole, metavar="N", help="features")
+    pred.add_argument("m", type=whole, metavar="M", help="examples")
+    pred.add_argument("--layout", choices=schema.LAYOUTS, default=schema.LECTURE)
+    pred.add_argument("--dtype", default="float64")
+    pred.add_argument("--threads", type=whole, default=1)
+    pred.add_argument("--json", action="store_true", help="print the prediction as JSON")
     for p in (run, draw):
         p.add_argument("--baseline", help="implementation speedups are measured against (default: the run's baseline)")
     for p in (run, draw, cmp):
@@ -97,6 +109,41 @@ def seconds(text: str) -> float:
     if not (value > 0 and math.isfinite(value)):
         raise ValueError(text)
     return value
+
+
+def whole(text: str) -> int:
+    """A positive whole number (argparse turns the ValueError into a usage message)."""
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
+
+
+def run_predict(args) -> int:
+    """Print the predicted time per call with its interval and the model's held-out error (or JSON)."""
+    results = load([compare.results_file(args.results)])
+    found = costmodel.predict(results, args.implementation, args.n, args.m, args.layout, args.dtype, args.threads)
+    if args.json:
+        print(json.dumps(found.as_dict(), indent=1, allow_nan=False))
+        return 0
+    print("\n".join(prediction_lines(found)))
+    return 0
+
+
+def prediction_lines(p: costmodel.Prediction) -> list[str]:
+    """What `predict` prints: the time with its interval, the model and its held-out error, any extrapolation."""
+    x, e = p.model, p.seconds
+    extent = x.extent()
+    lo, hi = (fmt.time(v) if v is not None else "…" for v in (e.lo, e.hi))
+    held = costmodel.as_dict(x)[schema.MODEL_HELD_OUT]
+    verdict = "within" if x.fits else "BEYOND"
+    lines = [f"{x.variant.label} ({x.variant.layout}, {x.variant.dtype}, {fmt.threads(x.variant.threads)}) at "
+             f"n = {p.n:,}, m = {p.m:,}: {fmt.time(e.median)} per call (95% interval {lo}–{hi})",
+             f"model: {x.form.describe()}, fitted to {len(x.points)} sizes (n {extent['n'][0]:,}–{extent['n'][1]:,}, "
+             f"m {extent['m'][0]:,}–{extent['m'][1]:,}); held-out error median {held['median']:.0%}, worst "
+             f"{held['worst']:.0%} ({verdict} the {costmodel.HELD_OUT_BOUND:.0%} bound)"]
+    lines += [f"extrapolates: {axis} is {factor:.2g}× outside the fitted range" for axis, factor in p.outside.items()]
+    return lines
 
 
 def check_profile(profile: str | None) -> str:
@@ -256,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     split = argv.index("--") if "--" in argv else len(argv)
     argv, extra = argv[:split], argv[split + 1:]  # after --: passed to pytest (-k, --benchmark-max-time…)
-    if not argv or argv[0] not in ("run", "draw", "compare", "-h", "--help"):
+    if not argv or argv[0] not in ("run", "draw", "compare", "predict", "-h", "--help"):
         argv.insert(0, "run")
     args = parser().parse_args(argv)
     # A signal the caller ignores stays ignored (nohup ignores SIGHUP so that a run outlives its terminal).
@@ -266,6 +313,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "compare":
             return run_compare(args)
+        if args.command == "predict":
+            return run_predict(args)
         if args.command == "draw":
             if not args.files and args.asv is None:
                 raise ReportInputError("draw needs at least one pytest-benchmark JSON FILE or --asv DIR")
@@ -283,7 +332,9 @@ def main(argv: list[str] | None = None) -> int:
                 return _keep(staging, f"stopped by {signal.Signals(signum).name} before any case finished",
                              EXIT_CODE[signum])
         baseline = check_baseline(results, args.baseline) if args.baseline else default_baseline(results)
-        write_report(results, staging, baseline, failures)
+        # The sweep just used these estimates to skip sizes; `draw` does not import every backend to read them.
+        estimates = costmodel.estimates(results.implementations()) if args.command == "run" else None
+        write_report(results, staging, baseline, failures, estimates)
         run_dir = publish(staging)
         point_latest(run_dir)
         print(f"report: {run_dir / 'report.md'}")

@@ -383,6 +383,7 @@ class SeriesView:
     failures: list[Failure] = field(default_factory=list)
     noise_flags: tuple[str, ...] = ()
     counts: CountsView | None = None
+    models: object = None  # reports.costmodel.Models, set by costmodel.attach (fitting needs this view)
 
     @property
     def label(self) -> str:

@@ -15,7 +15,7 @@ from matplotlib.colors import LogNorm  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
-from reports import derive, fmt  # noqa: E402
+from reports import costmodel, derive, fmt  # noqa: E402
 from reports.contract import schema as s  # noqa: E402
 from reports.contract.records import Record  # noqa: E402
 from reports.derive import Ratio, SeriesView, View  # noqa: E402
@@ -459,9 +459,109 @@ def counts(v: SeriesView, path: Path) -> Path | None:
     return save(fig, path, v)
 
 
+def region_colours(w, colors: dict) -> np.ndarray:
+    """An RGBA image of the map: each cell the winner's colour, paler where it ties with another model."""
+    from matplotlib.colors import to_rgba
+
+    rgba = np.array([to_rgba(colors.get(x.variant.implementation, "black")) for x in w.models])[w.winner]
+    rgba[w.tie, :3] = 1 - 0.45 * (1 - rgba[w.tie, :3])  # towards white: "within each other's intervals"
+    return rgba
+
+
+def who_wins(v: SeriesView, path: Path) -> Path | None:
+    """The fastest implementation the fitted models predict over log m × log n; measured winners, crossovers."""
+    models = v.models.map_models() if v.models else []
+    w = costmodel.who_wins(models)
+    if w is None:
+        return None
+    colors = Style(v.records).colors
+    fig, (ax,) = new_figure(1, "Who wins: the fastest implementation the fitted models predict", width=7.5, height=5)
+    edges = lambda x: np.geomspace(x[0] / (x[1] / x[0]) ** 0.5, x[-1] * (x[1] / x[0]) ** 0.5, len(x) + 1) \
+        if len(x) > 1 else np.array([x[0] / 1.5, x[0] * 1.5])  # noqa: E731
+    ax.pcolormesh(edges(w.m), edges(w.n), region_colours(w, colors), shading="flat", rasterized=True)
+    for n, m, name, agrees in w.measured():
+        # A dot in the region's own colour would vanish into it: agreement is a ring, disagreement a cross in the
+        # colour of the one measured fastest.
+        style = {"marker": "o", "facecolor": "none"} if agrees else {"marker": "X", "color": colors.get(name, "k")}
+        ax.scatter(m, n, s=80, edgecolor="black", linewidth=1.2, zorder=3, clip_on=False, **style)
+    for c in v.models.crossovers:
+        if c.m is not None and c.before in [x.variant for x in w.models] and c.after in [x.variant for x in w.models]:
+            lo, hi = c.m.lo or c.span[0], c.m.hi or c.span[1]
+            ax.errorbar(c.m.median, c.n, xerr=[[c.m.median - lo], [hi - c.m.median]], fmt="|", color="black",
+                        markersize=14, capsize=4, zorder=4)
+            below = c.n == w.n[-1]  # the top row's label goes under its bar, every other one above
+            ax.annotate(fmt.drawn(f"{c.faster} overtakes {c.slower}"), (c.m.median, c.n),
+                        xytext=(4, -5 if below else 5), textcoords="offset points", ha="left",
+                        va="top" if below else "bottom", fontsize=7, zorder=4,
+                        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.7, "linewidth": 0})
+    ax.set(xscale="log", yscale="log", xlabel="m (examples)", ylabel="n (features)", xlim=edges(w.m)[[0, -1]],
+           ylim=edges(w.n)[[0, -1]])
+    ticks = [(axis, sorted({getattr(p, key) for x in w.models for p in x.points})) for axis, key in
+             ((ax.xaxis, "m"), (ax.yaxis, "n"))]
+    for axis, values in ticks:
+        axis.set_ticks(values, [f"{x:,}" for x in values])  # the measured sizes, not 10²
+        axis.set_minor_formatter(NullFormatter())
+    handles = [Line2D([], [], color=colors.get(x.variant.implementation, "black"), linewidth=8,
+                      label=fmt.drawn(x.variant.implementation))
+               for i, x in enumerate(w.models) if (w.winner == i).any()]
+    handles += [Line2D([], [], color=region_colours(w, colors)[w.tie & (w.winner == i)][0], linewidth=8,
+                       label=fmt.drawn(f"tie: {w.models[i].variant.implementation} or\n"
+                                       + ", ".join(sorted({w.models[k].variant.implementation
+                                                           for k in w.runner_up[w.tie & (w.winner == i)]}))))
+                for i in range(len(w.models)) if (w.tie & (w.winner == i)).any()]
+    handles += [Line2D([], [], marker="o", color="none", markeredgecolor="black", markersize=8,
+                       label="measured: fastest as\npredicted"),
+                Line2D([], [], marker="X", color="0.5", markeredgecolor="black", markersize=9, linestyle="none",
+                       label="measured: another was\nfastest (its colour)"),
+                Line2D([], [], marker="|", color="black", markersize=12, label="crossover m\n(95% interval)")]
+    ax.legend(handles=handles, **LEGEND)
+    v0 = w.models[0].variant
+    left_out = ", ".join(x.variant.implementation for x in w.left_out)
+    ax.set_title(fmt.drawn(f"{v0.dtype}, {fmt.threads(v0.threads)}, {v0.layout} layout"
+                           + (f"; left out (model beyond its error bound): {left_out}" if left_out else "")),
+                 fontsize=9)
+    return save(fig, path, v)
+
+
+def predicted_vs_measured(v: SeriesView, path: Path) -> Path | None:
+    """Each size's time predicted by the model fitted to the other sizes, against the measured median."""
+    models = [x for x in (v.models.models if v.models else []) if x.fitted and np.isfinite(x.held_out).any()]
+    if not models:
+        return None
+    colors = Style(v.records).colors
+    bound = costmodel.HELD_OUT_BOUND
+    fig, (left, right) = new_figure(2, "Cost models: each size predicted from the others (held out), against "
+                                       "the measurement", width=5.2, height=4.4)
+    for x in models:
+        keep = np.isfinite(x.held_out)
+        measured = np.array([p.seconds for p in x.points])[keep]
+        v_ = x.variant
+        style = {"color": colors.get(v_.implementation, "black"), "linestyle": "none", "markersize": 5,
+                 "label": fmt.drawn(v_.label + ("" if x.fits else " (beyond bound)")),
+                 "marker": "o" if v_.threads == 1 else "s",
+                 **({} if v_.dtype == derive.REFERENCE_DTYPE else {"markerfacecolor": "none"})}
+        left.plot(measured, x.held_out[keep], **style)
+        right.plot(measured, x.held_out[keep] / measured, **style)
+    lims = np.array(left.get_xlim() + left.get_ylim())
+    span = [lims.min(), lims.max()]
+    left.plot(span, span, color="black", linewidth=1, label="predicted = measured")
+    for k in (1 - bound, 1 + bound):
+        left.plot(span, np.multiply(span, k), color="0.5", linestyle=":", linewidth=1)
+        right.axhline(k, color="0.5", linestyle=":", linewidth=1)
+    right.axhline(1, color="black", linewidth=1)
+    left.set(xscale="log", yscale="log", xlabel="measured " + TIME_LABEL, ylabel="predicted from the other sizes (s)",
+             title=f"dotted: ±{bound:.0%}, the bound a model must meet")
+    right.set(xscale="log", xlabel="measured " + TIME_LABEL, ylabel="predicted ÷ measured",
+              title=f"squares: more threads; hollow: not {derive.REFERENCE_DTYPE}")
+    left.grid(True, alpha=0.3)
+    right.grid(True, alpha=0.3)
+    right.legend(**LEGEND)
+    return save(fig, path, v)
+
+
 FIGURES = {"time_vs_m": time_vs_m, "time_vs_n": time_vs_n, "speedup_heatmap": speedup_heatmap,
            "headline": headline_bars, "history": history, "roofline": roofline, "threads": threads_split,
-           "scaling": scaling, "counts": counts}
+           "scaling": scaling, "counts": counts, "who_wins": who_wins, "predicted_vs_measured": predicted_vs_measured}
 
 
 def draw(view: View, out: Path) -> dict[str, dict[str, Path]]:

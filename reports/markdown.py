@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reports import derive, fmt
+from reports import costmodel, derive, fmt
 from reports.contract import schema as s
 from reports.contract.records import Counted, Record
 from reports.derive import CountsView, Pair, PerExample, Ratio, SeriesView, View
@@ -26,6 +26,15 @@ FIGURE_TEXT = {
     "threads": "Speedup from vectorization (one thread, against the baseline) and from cores "
                "(the same implementation on all cores against one).",
     "history": "asv results: median time per gradient at the headline size for each benchmarked commit.",
+    "who_wins": "The fastest implementation the fitted cost models predict over m (examples) × n (features), "
+                "log scales, in the lecture layout and the reference dtype at the fewest threads; a paler "
+                "region is a tie (another model's 95% prediction interval overlaps the winner's). Dots: the "
+                "fastest measured median at each size, in its colour (a dot unlike its region is where the "
+                "model is wrong). Bars: the crossovers of the pairs compared below (whether or not either is the "
+                "fastest there), with their 95% intervals.",
+    "predicted_vs_measured": "Each size's time predicted by its implementation's model fitted to the other "
+                             "sizes (held out), against the measured median: left on log axes, right as "
+                             "predicted ÷ measured; dotted: the error bound a model must meet.",
     "counts": "Counted under callgrind, one thread, per gradient call: instructions per element of X (n·m; log "
               "scale; left) and reads of X, the bytes read from memory ÷ the bytes of X (right; drawn only where X "
               "is several times the simulated last-level cache). A bar per implementation, a group per size.",
@@ -477,6 +486,103 @@ def counts_section(v: SeriesView) -> str:
     return "\n\n".join([*parts, COUNTS_LIMITS])
 
 
+MODELS_TITLE = "At which sizes: fitted cost models"
+
+
+def with_interval(e: dict | None) -> str:
+    """'0.303 [0.275–0.375]' from {median, lo, hi} (… for an end past the measured range), '–' for none."""
+    if e is None:
+        return "–"
+    ends = ["…" if x is None else fmt.figure(x) for x in (e["lo"], e["hi"])]
+    return f"{fmt.figure(e['median'])} [{ends[0]}–{ends[1]}]"
+
+
+READ_RATE_SHOWN = 0.1  # a read rate below this share of the run's lowest ceiling is not reading X: not shown
+
+
+def rate_cell(coefficients: dict, floor: float) -> str:
+    """The per-element rate(s), one per level group, with the read rate they imply where it is at least floor GB/s
+    ('0.30 [0.28–0.33] ≈ 26 GB/s'): a slower per-element cost is computation or Python, not reading X."""
+    cells = []
+    for name, e in coefficients.items():
+        if name.startswith(costmodel.PER_ELEMENT):
+            level = name[len(costmodel.PER_ELEMENT) + 1:]
+            gbs = e[s.MODEL_READ_GBS]
+            cells.append(f"{level + ': ' if level else ''}{with_interval(e)}"
+                         + (f" ≈ {fmt.figure(gbs['median'])} GB/s" if gbs and gbs["median"] >= floor else ""))
+    return "; ".join(cells)
+
+
+def read_floor(v: SeriesView) -> float:
+    """READ_RATE_SHOWN × the run's lowest read ceiling (GB/s); inf without ceilings (no read rate shown)."""
+    found = [g for by_threads in v.run.bandwidth.values() for g in by_threads.values()]
+    return READ_RATE_SHOWN * min(found) if found else float("inf")
+
+
+def model_row(x, floor: float) -> list[str]:
+    """One model as a table row (costmodel.as_dict's readable units); floor: see rate_cell."""
+    d = costmodel.as_dict(x)
+    c, h = d[s.MODEL_COEFFICIENTS], d[s.MODEL_HELD_OUT]
+    held = f"{h['median']:.0%} / {h['worst']:.0%} ({h['sizes']})" if h["sizes"] else "–"
+    verdict = "fits" if x.fits else f"**does not fit** (> {costmodel.HELD_OUT_BOUND:.0%}): no crossover drawn"
+    if x.form.groups and len(x.form.groups) > 1 or not x.form.per_example:
+        verdict += f"; form: {fmt.md(x.form.describe())}"
+    return [fmt.md(x.variant.label), str(len(x.points)), with_interval(c[costmodel.FIXED]),
+            with_interval(c.get(costmodel.PER_EXAMPLE)), rate_cell(c, floor), held, verdict]
+
+
+def crossover_row(c) -> list[str]:
+    """One crossover as a table row."""
+    pair = fmt.md(f"{c.before.label} → {c.after.label}")
+    if c.m is None:
+        return [pair, f"{c.n:,}", "–", fmt.md(c.reason)]
+    return [pair, f"{c.n:,}", with_interval(c.m.as_dict()),
+            f"{fmt.md(c.faster)} faster above, {fmt.md(c.slower)} below (measured m = {c.span[0]:,}–{c.span[1]:,})"]
+
+
+def estimate_lines(found) -> str:
+    """Where the skip logic's cost_ns estimates are off from the fitted models by more than ESTIMATE_FACTOR."""
+    if found.estimates is None:
+        return ("The skip logic's `cost_ns` estimates were not checked against these models (`python -m reports "
+                "run` checks them; `draw` does not import the implementations).")
+    wrong = costmodel.disagreements(found.models, found.estimates)
+    if not wrong:
+        return (f"The skip logic's `cost_ns` estimates agree with every fitting model within "
+                f"×{costmodel.ESTIMATE_FACTOR:g} at the measured sizes ({fmt.words(sorted(found.estimates))}).")
+    return "\n".join(
+        f"- The skip logic's estimate for {fmt.md(d.variant.label)} (`cost_ns` in its impls module) is "
+        f"{fmt.time(d.estimated)} per call at n = {d.n:,}, m = {d.m:,}; the fitted model predicts "
+        f"{fmt.time(d.fitted)} (off by more than ×{costmodel.ESTIMATE_FACTOR:g})." for d in wrong)
+
+
+def models_section(v: SeriesView) -> str:
+    """The fitted models, their held-out errors, the crossovers, and the cost_ns estimates they contradict."""
+    found = v.models
+    if found is None or not found.models:
+        return ""
+    parts = [f"Each implementation's time per call fitted as t = c0 + c1·m + c2·n·m (fixed, per example, per "
+             "element of X), non-negative, to the relative error of each size's median (the rounds' median where "
+             "the run has rounds); 95% intervals from a bootstrap of the rounds (fixed seed). Held-out error: each "
+             "size predicted from a fit to the others (median / worst, how many sizes). A model whose held-out "
+             f"median error exceeds {costmodel.HELD_OUT_BOUND:.0%} is marked and yields no crossover. GB/s: bytes "
+             "per element ÷ the per-element time, the speed X would be read at if reading were all that element "
+             f"cost (shown from {READ_RATE_SHOWN:g} × the run's lowest read ceiling up). See docs/costmodel.md.",
+             table(["model", "sizes", "fixed (µs per call)", "per example (ns)", "per element of X (ns)",
+                    "held-out error (median / worst)", "verdict"],
+                   [model_row(x, read_floor(v)) for x in found.models if x.fitted])]
+    reasons: dict[str, list[str]] = {}
+    for x in found.models:
+        if not x.fitted:
+            reasons.setdefault(x.reason, []).append(x.variant.label)
+    parts += ["\n".join(f"- No model for {fmt.md(fmt.words(names))}: {fmt.md(why)}." for why, names in reasons.items())
+              ] if reasons else []
+    if found.crossovers:
+        parts += ["Crossovers: at each n both were measured at, the m from which the faster one at the largest "
+                  "measured m stays faster (95% interval; … : past the measured range).",
+                  table(["pair", "n", "crossover m", ""], [crossover_row(c) for c in found.crossovers])]
+    return "\n\n".join([*parts, estimate_lines(found)])
+
+
 def figures_section(v: SeriesView, figures: dict[str, Path]) -> str:
     """Each figure embedded (relative path) with what it shows."""
     return "\n\n".join(f"![{name}]({path.name})\n\n*{figure_text(name, v)}*" for name, path in figures.items())
@@ -493,6 +599,7 @@ def series_sections(v: SeriesView, figures: dict[str, Path], suffix: str) -> lis
     for title, body in ((f"## Vectorization versus cores{suffix}", splits_table(v)),
                         (f"## Dask scaling{suffix}", scaling_section(v)),
                         (f"## Training and preparation{suffix}", other_table(v)),
+                        (f"## {MODELS_TITLE}{suffix}", models_section(v)),
                         (f"## {COUNTS_TITLE}{suffix}", counts_section(v)),
                         (f"## Figures{suffix}", figures_section(v, figures))):
         parts += [title, body] if body else []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reports import derive, figures, fmt, markdown, summary
+from reports import costmodel, derive, figures, fmt, markdown, summary
 from reports.contract.records import Failure, Results
 from reports.derive import View
 
@@ -47,12 +47,15 @@ def terminal(view: View) -> str:
     return "\n".join(lines)
 
 
-def write_report(results: Results, run_dir: Path, baseline: str | None, failures: list[Failure]) -> Path:
+def write_report(results: Results, run_dir: Path, baseline: str | None, failures: list[Failure],
+                 estimates: dict | None = None) -> Path:
     """Figures, report.md and summary.json into run_dir; print the headline; return report.md's path.
+
+    estimates: the implementations' cost_ns (costmodel.estimates) to check against the fitted models, if read.
 
     run_dir may be a staging folder: the caller names it, points 'latest' at it and prints where it is.
     """
-    view = derive.analyse(results, baseline, failures)
+    view = costmodel.attach(derive.analyse(results, baseline, failures), results, estimates)
     drawn = figures.draw(view, run_dir)
     path = run_dir / "report.md"
     path.write_text(markdown.render(view, drawn), encoding="utf-8")

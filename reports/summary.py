@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from reports import derive
+from reports import costmodel, derive
 from reports.contract import schema as s
 from reports.contract.records import to_json
 from reports.derive import SeriesView, View
@@ -41,7 +41,9 @@ def summary(v: SeriesView) -> dict:
     return {"schema_version": s.SCHEMA_VERSION, "baseline": v.baseline, "machine": v.series.machine.raw,
             s.NOISE: None if noise is None else {k: asdict(noise)[k] for k in s.NOISE_FIELDS},
             "cases": [case(v, r, counted) for r in v.records] + [counted_only(c) for c in found if c.case not in timed],
-            s.COUNTING: to_json(v.run.counting) if v.run.counting else None}
+            s.COUNTING: to_json(v.run.counting) if v.run.counting else None,
+            s.MODELS: [costmodel.as_dict(x) for x in v.models.models] if v.models else [],
+            s.CROSSOVERS: [c.as_dict() for c in v.models.crossovers] if v.models else []}
 
 
 def write(view: View, out: Path) -> list[Path]:

@@ -140,7 +140,8 @@ COUNTING_FIELDS = ("valgrind", "ll_bytes", "line_bytes", "cache_args", "cpu", "t
 
 # --- summary.json: the report's numbers, machine-readable --------------------------------------------
 SUMMARY_FILE = "summary.json"
-SUMMARY_FIELDS = ("schema_version", "baseline", "machine", NOISE, "cases", COUNTING)  # COUNTING: null when not counted
+SUMMARY_FIELDS = ("schema_version", "baseline", "machine", NOISE, "cases", COUNTING, "models", "crossovers")
+# COUNTING: null when not counted; "models", "crossovers": MODELS, CROSSOVERS below
 # One entry of "cases": CASE_FIELDS, then these. Intervals are {"median", "lo", "hi"} (95%).
 MEDIAN_SECONDS = "median_seconds"
 SPEEDUP = "speedup"  # over the baseline, same size: {"median", "lo", "hi"} or null
@@ -176,3 +177,15 @@ ROUND_EXCLUDED = "excluded"
 # Progress event emitted before an implementation's first (compiling) call.
 COMPILING = "compiling"
 REASON = "reason"  # SKIPPED entries: why the case did not run
+
+# --- summary.json: the fitted cost models (reports/costmodel.py, docs/costmodel.md) -------------------------
+MODELS = "models"  # [{MODEL_FIELDS}]: one per (benchmark, implementation, layout, dtype, threads, workers)
+CROSSOVERS = "crossovers"  # [{CROSSOVER_FIELDS}]: per pair and measured n
+MODEL_SIZES, MODEL_FORM, MODEL_COEFFICIENTS = "sizes", "form", "coefficients"
+MODEL_HELD_OUT, MODEL_FITS = "held_out", "fits"  # held_out: {"median", "worst", "sizes"} relative errors
+MODEL_UNIT, MODEL_READ_GBS = "unit", "read_gbs"  # each coefficient: {"median", "lo", "hi", "unit"[, "read_gbs"]}
+MODEL_FIELDS = (BENCHMARK, IMPLEMENTATION, LAYOUT, DTYPE, THREADS, WORKERS, MEMORY, MODEL_SIZES, MODEL_FORM,
+                MODEL_COEFFICIENTS, MODEL_HELD_OUT, MODEL_FITS, REASON)
+CROSSOVER_FASTER, CROSSOVER_SLOWER, CROSSOVER_RANGE = "faster", "slower", "m_range"
+CROSSOVER_FIELDS = (CROSSOVER_FASTER, CROSSOVER_SLOWER, N, M, REASON, LAYOUT, DTYPE, THREADS, WORKERS, BENCHMARK,
+                    CROSSOVER_RANGE)

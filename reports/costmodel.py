@@ -1,0 +1,696 @@
+"""At which sizes: a fitted cost model per implementation, crossovers with intervals, who wins (NumPy only).
+
+The model: t(n, m) = c₀ + c₁·m + c₂·n·m seconds per gradient call. A call costs a fixed part (Python,
+dispatch, a launch), a part per example (σ, the loss, a loop iteration) and a part per element of X
+(its two multiply-adds, wᵀX and X·dZᵀ, and the bytes read). The per-element rate may differ by the
+memory level X fits in (L2, L3, DRAM), but only where the data determine it: each level group needs
+LEVEL_MIN_SIZES measured sizes, and the per-level form is kept only when it predicts held-out sizes
+better than one rate. One measured n (or m) cannot tell a cost per example from one per element (or
+per call): that coefficient is dropped and the form says so.
+
+The fit minimises the relative error Σ((model − t)/t)² over the sizes' median times (they span five
+decades: an absolute fit would see only the largest; where the run has interleaved rounds of a size, the
+rounds' median, pooled over visits spread over the run, so that a slow moment during one pytest-benchmark
+case does not move it) with non-negative coefficients (a negative cost
+is not physics). That non-negative least squares of 3–5 coefficients is solved exactly by trying every
+set of active coefficients (the optimum is the unconstrained fit on its active set); SciPy is not a
+dependency of the report.
+
+Intervals (95%) come from a bootstrap with a fixed seed (the same numbers on every call): each
+replicate redraws every size's median, from its interleaved rounds where the run has them (pooled
+over visits, resampled with replacement) or, without rounds, from a log-normal with the standard
+error of a median implied by pytest-benchmark's interquartile range and round count. Implementations of one
+size draw the same rounds, so a crossover's interval keeps the pairing of the rounds. These
+intervals reflect the timings' spread only; how well the form fits is the held-out error: each size
+predicted by the model fitted to the others. A model whose held-out median error exceeds
+HELD_OUT_BOUND is marked as not fitting and yields no crossover.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from reports import derive
+from reports.contract import schema as s
+from reports.contract.checked import ReportInputError
+from reports.contract.records import Record, Results, Rounds
+
+HELD_OUT_BOUND = 0.20  # held-out median relative error above which a model is not used for crossovers
+REPLICATES = 300  # bootstrap replicates: enough for 2.5% / 97.5% quantiles, fast enough for every report
+SEED = 24  # the bootstrap's seed: every report and `predict` draw the same replicates
+LEVEL_MIN_SIZES = 3  # measured sizes a memory level (or group of levels) needs for a per-element rate of its own
+FAR = 10.0  # a prediction beyond this factor outside the fitted n or m range is refused (no model speaks for it)
+ESTIMATE_FACTOR = 3.0  # a Spec.cost_ns estimate off by more than this from the fitted model is reported
+LEVEL_ORDER = s.LEVELS  # L2, L3, DRAM: smallest first
+
+# Pairs a user weighs, (before, after): the crossover is where the second overtakes the first.
+PAIRS = (("double_loop", "single_loop"), ("single_loop", "numpy"), ("numpy", "numba"), ("numba", "numba_parallel"),
+         ("numpy", "torch"), ("numpy", "jax"), ("numpy", "cupy"))
+SCALING_PAIR = ("numpy", "dask")  # from the scaling benchmark: Dask on w workers against NumPy on w threads
+
+FIXED, PER_EXAMPLE, PER_ELEMENT = "fixed", "per_example", "per_element"
+UNITS = {FIXED: ("µs per call", 1e6), PER_EXAMPLE: ("ns per example", 1e9),
+         PER_ELEMENT: ("ns per element of X (2 multiply-adds)", 1e9)}
+
+
+# --- data --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Variant:
+    """What one model describes: an implementation at one layout, dtype, thread and worker count."""
+
+    benchmark: str  # schema.GRADIENTS, or SCALING (Dask and its one-machine reference)
+    implementation: str
+    layout: str
+    dtype: str
+    threads: int
+    workers: int = 1
+    memory: str = s.HOST
+
+    @property
+    def label(self) -> str:
+        """'numpy', 'numpy frame float32 t=2', 'dask w=2 (scaling)': what differs from the lecture's float64, 1."""
+        parts = [self.implementation]
+        parts += [self.layout] if self.layout != s.LECTURE else []
+        parts += [self.dtype] if self.dtype != derive.REFERENCE_DTYPE else []
+        parts += [f"t={self.threads}"] if self.threads != 1 else []
+        parts += [f"w={self.workers}"] if self.workers != 1 else []
+        return " ".join(parts) + (" (scaling)" if self.benchmark == s.SCALING else "")
+
+    @property
+    def itemsize(self) -> int:
+        return np.dtype(self.dtype).itemsize
+
+
+@dataclass(frozen=True)
+class Point:
+    """One measured size of a variant: its median time and what a bootstrap redraws it from."""
+
+    n: int
+    m: int
+    bytes_x: int
+    level: str | None
+    seconds: float
+    rounds: tuple[float, ...] = ()  # per-round seconds, the size's visits pooled (empty: no rounds)
+    log_se: float = 0.0  # without rounds: standard error of log(median) from the IQR (0: no spread known)
+
+
+def point(r: Record, visits: list[Rounds]) -> Point:
+    """A record as a Point, with its pooled rounds (or, without, the spread of its median)."""
+    rounds = tuple(v for x in visits for v in x.seconds.get(r.implementation, ()))
+    if rounds:  # spread over the run's visits: a slow moment during one pytest-benchmark case does not move it
+        return Point(r.n, r.m, r.bytes_x, r.level, float(np.median(rounds)), rounds)
+    log_se = 0.0
+    if r.q1 and r.q3 and r.q3 > r.q1:
+        # A median's standard error is √(π/2)·σ/√R; σ of log times from the IQR (1.349 σ for a normal).
+        log_se = math.sqrt(math.pi / 2) * math.log(r.q3 / r.q1) / 1.349 / math.sqrt(r.rounds or 1)
+    return Point(r.n, r.m, r.bytes_x, r.level, r.median, rounds, log_se)
+
+
+def replicates(p: Point, v: Variant) -> np.ndarray:
+    """REPLICATES bootstrap draws of p's median (seconds); fixed seeds, the same rounds drawn for every
+    implementation of the size (the seed names the size, not the implementation)."""
+    size = zlib.crc32(f"{v.benchmark} {v.layout} {v.dtype} {v.threads} {v.workers}".encode())
+    if p.rounds:
+        x = np.asarray(p.rounds)
+        pick = np.random.default_rng([SEED, p.n, p.m, size, len(x)]).integers(0, len(x), (REPLICATES, len(x)))
+        return np.median(x[pick], axis=1)
+    rng = np.random.default_rng([SEED, p.n, p.m, size, zlib.crc32(v.implementation.encode())])
+    return p.seconds * np.exp(rng.normal(0.0, p.log_se, REPLICATES))
+
+
+# --- the form and the fit ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Form:
+    """Which coefficients a model has: c₀, c₁ (unless dropped), and one per-element rate per level group."""
+
+    per_example: bool = True
+    groups: tuple[tuple[str, ...], ...] = ()  # level groups, smallest first; () or one group: one rate
+    bounds: tuple[float, ...] = ()  # bytes of X up to which each group but the last holds
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        rates = [PER_ELEMENT] if len(self.groups) < 2 else [f"{PER_ELEMENT}_{'+'.join(g)}" for g in self.groups]
+        return (FIXED, *([PER_EXAMPLE] if self.per_example else []), *rates)
+
+    def matrix(self, n, m, bytes_x) -> np.ndarray:
+        """The design matrix (sizes × columns) in seconds per unit coefficient."""
+        n, m, bytes_x = (np.asarray(x, dtype=float) for x in (n, m, bytes_x))
+        cols = [np.ones_like(m)] + ([m] if self.per_example else [])
+        group = np.searchsorted(np.asarray(self.bounds, dtype=float), bytes_x, side="left")
+        cols += [n * m * (group == g) for g in range(max(len(self.groups), 1))]
+        return np.stack(cols, axis=-1)
+
+    def describe(self) -> str:
+        """The form in words, e.g. 't = c0 + c1·m + c2·n·m' or '… + c2[L2]·n·m (X in L2), c2[L3+DRAM] beyond'."""
+        head = "t = c0" + (" + c1·m" if self.per_example else "")
+        if len(self.groups) < 2:
+            return head + " + c2·n·m"
+        rates = ", ".join(f"c2[{'+'.join(g)}]" for g in self.groups)
+        return f"{head} + c2·n·m, c2 by the memory level X fits in ({rates})"
+
+
+def nnls(a: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Non-negative c minimising Σ((a·c − t)/t)², for each row of t (replicates × sizes): replicates × columns."""
+    t = np.atleast_2d(t)
+    w = a[None, :, :] / t[:, :, None]  # rows divided by their time: relative error
+    k = a.shape[1]
+    best_c, best_r = np.zeros((len(t), k)), np.full(len(t), np.inf)
+    for size in range(1, k + 1):
+        for cols in itertools.combinations(range(k), size):
+            sub = a[:, cols]
+            if np.linalg.matrix_rank(sub / sub.max(axis=0)) < size:
+                continue  # these columns cannot all be determined by these sizes
+            ws = w[:, :, cols]
+            scale = np.linalg.norm(ws, axis=1, keepdims=True)  # equilibrated: seconds per call vs per element
+            ws = ws / scale
+            c = np.linalg.solve(np.einsum("bpi,bpj->bij", ws, ws), ws.sum(axis=1)[:, :, None])[:, :, 0]
+            r = ((np.einsum("bpi,bi->bp", ws, c) - 1) ** 2).sum(axis=1)
+            better = (c >= 0).all(axis=1) & (r < best_r)
+            full = np.zeros((len(t), k))
+            full[:, cols] = c / scale[:, 0, :]
+            best_c[better], best_r[better] = full[better], r[better]
+    return best_c
+
+
+def held_out(form: Form, points: list[Point]) -> np.ndarray:
+    """Each size's time predicted by the model fitted to the other sizes (NaN where they do not determine it)."""
+    found = np.full(len(points), np.nan)
+    for i, p in enumerate(points):
+        rest = points[:i] + points[i + 1:]
+        a = form.matrix(*zip(*((q.n, q.m, q.bytes_x) for q in rest), strict=True))
+        if np.linalg.matrix_rank(a / a.max(axis=0)) == a.shape[1]:  # else p was the only size with its n, say
+            found[i] = form.matrix([p.n], [p.m], [p.bytes_x])[0] @ nnls(a, np.array([q.seconds for q in rest]))[0]
+    return found
+
+
+def relative_errors(predicted: np.ndarray, points: list[Point]) -> np.ndarray:
+    """|predicted − measured| / measured where a prediction was made."""
+    measured = np.array([p.seconds for p in points])
+    keep = np.isfinite(predicted)
+    return np.abs(predicted[keep] - measured[keep]) / measured[keep]
+
+
+def level_groups(points: list[Point]) -> tuple[tuple[str, ...], ...]:
+    """Levels in order, merged upward until each group holds LEVEL_MIN_SIZES sizes (a short tail joins the last)."""
+    counts = Counter(p.level for p in points)
+    groups, current = [], []
+    for level in LEVEL_ORDER:
+        current += [level] if counts[level] else []
+        if current and sum(counts[x] for x in current) >= LEVEL_MIN_SIZES:
+            groups.append(tuple(current))
+            current = []
+    if current and groups:
+        groups[-1] += tuple(current)
+    return tuple(groups)
+
+
+def capacity(level: str, threads: int, level_bytes: dict[str, int]) -> float | None:
+    """Bytes of X a level holds at this thread count (L2 is per core: threads' L2s together), as the run records."""
+    found = level_bytes.get(level)
+    return None if found is None else found * (threads if level == s.L2 else 1)
+
+
+def candidate_forms(points: list[Point], v: Variant, level_bytes: dict[str, int]) -> list[Form]:
+    """One rate, and per-level rates where every group has enough sizes and the run recorded the levels' bytes."""
+    one_n, one_m = len({p.n for p in points}) < 2, len({p.m for p in points}) < 2
+    base = Form(per_example=not (one_n or one_m))
+    forms = [base]
+    groups = level_groups(points) if all(p.level for p in points) else ()
+    bounds = [capacity(g[-1], v.threads, level_bytes) for g in groups[:-1]]
+    if len(groups) > 1 and None not in bounds:
+        forms.append(Form(base.per_example, groups, tuple(bounds)))
+    return [f for f in forms if len(points) > len(f.columns)]  # one size more than coefficients: one to hold out
+
+
+# --- models -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A fitted value with its 95% bootstrap interval; lo or hi None: the interval reaches past the measured range."""
+
+    median: float
+    lo: float | None
+    hi: float | None
+
+    def as_dict(self) -> dict:
+        return {"median": self.median, "lo": self.lo, "hi": self.hi}
+
+
+def estimate(value: float, draws: np.ndarray) -> Estimate:
+    """value with the 2.5% and 97.5% order statistics of its bootstrap draws (±inf: past the range, None)."""
+    lo, hi = (float(np.quantile(draws, q, method=how)) for q, how in ((0.025, "lower"), (0.975, "higher")))
+    return Estimate(value, lo if math.isfinite(lo) else None, hi if math.isfinite(hi) else None)
+
+
+@dataclass
+class Model:
+    """A variant's fitted model, or why it has none (reason)."""
+
+    variant: Variant
+    points: list[Point]
+    form: Form | None = None
+    coef: np.ndarray | None = None  # seconds per unit of each column, fitted to the medians
+    draws: np.ndarray | None = None  # bootstrap replicates × columns
+    held_out: np.ndarray = field(default_factory=lambda: np.zeros(0))  # each point predicted from the others (NaN: not)
+    reason: str | None = None  # why there is no model
+
+    @property
+    def errors(self) -> np.ndarray:
+        """Held-out relative errors, one per size that the others could predict."""
+        return relative_errors(self.held_out, self.points)
+
+    @property
+    def fitted(self) -> bool:
+        return self.coef is not None
+
+    @property
+    def fits(self) -> bool:
+        """Fitted, and its held-out median error within HELD_OUT_BOUND."""
+        return self.fitted and len(self.errors) > 0 and float(np.median(self.errors)) <= HELD_OUT_BOUND
+
+    @property
+    def why_not(self) -> str | None:
+        """Why no crossover is drawn from this model (None where it fits)."""
+        if not self.fitted:
+            return f"{self.variant.label}: no model ({self.reason})"
+        if not self.fits:
+            return (f"{self.variant.label}'s model does not fit: held-out median error "
+                    f"{np.median(self.errors):.0%} > {HELD_OUT_BOUND:.0%}")
+        return None
+
+    def coefficients(self) -> dict[str, Estimate]:
+        """Each coefficient in seconds per unit, with its interval."""
+        return {name: estimate(float(self.coef[i]), self.draws[:, i]) for i, name in enumerate(self.form.columns)}
+
+    def times(self, n, m, coef: np.ndarray | None = None) -> np.ndarray:
+        """Predicted seconds at sizes (n, m) (arrays), from coef (columns, or replicates × columns)."""
+        n, m = np.asarray(n, dtype=float), np.asarray(m, dtype=float)
+        a = self.form.matrix(n, m, n * m * self.variant.itemsize)
+        return np.asarray(self.coef if coef is None else coef) @ a.T  # sizes, or replicates × sizes
+
+    def predict(self, n: float, m: float) -> Estimate:
+        """Seconds per call at (n, m) with the interval of the bootstrap's predictions."""
+        return estimate(float(self.times([n], [m])[0]), self.times([n], [m], self.draws)[:, 0])
+
+    def extent(self) -> dict[str, tuple[int, int]]:
+        """The fitted n and m ranges."""
+        return {s.N: (min(p.n for p in self.points), max(p.n for p in self.points)),
+                s.M: (min(p.m for p in self.points), max(p.m for p in self.points))}
+
+    def extrapolation(self, n: float, m: float) -> dict[str, float]:
+        """How far (n, m) lies outside the fitted ranges: {axis: factor > 1} for each axis it leaves."""
+        out = {}
+        for axis, value in ((s.N, n), (s.M, m)):
+            lo, hi = self.extent()[axis]
+            factor = max(lo / value, value / hi)
+            out.update({axis: factor} if factor > 1 else {})
+        return out
+
+
+def fit(v: Variant, points: list[Point], level_bytes: dict[str, int]) -> Model:
+    """The best-predicting form's fit, bootstrap and held-out errors; a Model with a reason where none is possible."""
+    points = sorted(points, key=lambda p: (p.n, p.m))
+    forms = candidate_forms(points, v, level_bytes)
+    if not forms:
+        return Model(v, points, reason=f"{len(points)} size{'s' if len(points) != 1 else ''} measured; "
+                                       f"a model with one size held out needs {len(Form().columns) + 1}")
+    scored = [(held_out(f, points), f) for f in forms]
+    median = lambda e: np.median(e) if len(e) else np.inf  # noqa: E731
+    predicted, form = min(scored, key=lambda x: (median(relative_errors(x[0], points)), len(x[1].columns)))
+    a = form.matrix(*zip(*((p.n, p.m, p.bytes_x) for p in points), strict=True))
+    coef = nnls(a, np.array([p.seconds for p in points]))[0]
+    draws = nnls(a, np.stack([replicates(p, v) for p in points], axis=1))
+    return Model(v, points, form, coef, draws, predicted)
+
+
+def variants(records: list[Record]) -> dict[Variant, list[Record]]:
+    """Records by Variant, in first-seen order."""
+    out: dict[Variant, list[Record]] = {}
+    for r in records:
+        key = Variant(r.benchmark, r.implementation, r.layout, r.dtype, r.threads, r.workers, r.memory)
+        out.setdefault(key, []).append(r)
+    return out
+
+
+def scaling_records(records: list[Record]) -> list[Record]:
+    """Scaling records, Dask at its best chunk cap per (n, m, workers): the cap is a setting, not a variant."""
+    best: dict[tuple, Record] = {}
+    for r in records:
+        key = (r.implementation, r.n, r.m, r.layout, r.dtype, r.threads, r.workers)
+        if key not in best or r.median < best[key].median:
+            best[key] = r
+    return list(best.values())
+
+
+def fit_records(records: list[Record], rounds: list[Rounds], level_bytes: dict[str, int]) -> list[Model]:
+    """A Model per variant of records (gradients, or scaling), rounds paired by derive.pool."""
+    visits = derive.pool(rounds)
+    return [fit(v, [point(r, visits.get((r.series, *r.size), [])) for r in found], level_bytes)
+            for v, found in variants(records).items()]
+
+
+# --- crossovers ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Crossover:
+    """At one n, the m above which `faster` is faster than `slower` (None, with a reason, where none is found)."""
+
+    before: Variant  # the pair as a user weighs it (before → after)
+    after: Variant
+    n: int
+    faster: str
+    slower: str
+    m: Estimate | None
+    span: tuple[int, int]  # the m range both were measured over at this n
+    reason: str | None = None
+
+    def as_dict(self) -> dict:
+        v = self.before
+        return {s.CROSSOVER_FASTER: self.faster, s.CROSSOVER_SLOWER: self.slower, s.N: self.n,
+                s.M: self.m.as_dict() if self.m else None, s.REASON: self.reason, s.LAYOUT: v.layout,
+                s.DTYPE: v.dtype, s.THREADS: v.threads, s.WORKERS: self.after.workers,
+                s.BENCHMARK: v.benchmark, s.CROSSOVER_RANGE: list(self.span)}
+
+
+def pieces(a: Model, b: Model, n: int, span: tuple[int, int]) -> list[tuple[float, float]]:
+    """The m intervals within span over which neither model changes its per-element rate (top first)."""
+    cuts = sorted(c for x in (a, b) for bound in x.form.bounds if span[0] < (c := bound / (n * x.variant.itemsize))
+                  < span[1])
+    edges = [span[0], *cuts, span[1]]
+    return list(reversed(list(itertools.pairwise(edges))))
+
+
+def advantage(a: Model, b: Model, n: int, m: float, faster_is_b: bool, ca, cb) -> np.ndarray:
+    """t(slower) − t(faster) at (n, m) per coefficient row (positive: the faster one is faster there)."""
+    d = a.times([n], [m], np.atleast_2d(ca))[:, 0] - b.times([n], [m], np.atleast_2d(cb))[:, 0]
+    return d if faster_is_b else -d
+
+
+def crossing(a: Model, b: Model, n: int, span: tuple[int, int], faster_is_b: bool, ca, cb) -> np.ndarray:
+    """Per coefficient row: the m above which the faster one stays faster (−inf: throughout span; +inf: not at its top).
+
+    Within a piece both times are linear in m, so the advantage g(m) = g₀ + g₁·m has one root; at a
+    level boundary it can jump, and then the boundary is the crossover.
+    """
+    ca, cb = np.atleast_2d(ca), np.atleast_2d(cb)
+    out = np.full(len(ca), -np.inf)
+    done = advantage(a, b, n, span[1], faster_is_b, ca, cb) <= 0
+    out[done] = np.inf
+    for lo, hi in pieces(a, b, n, span):
+        top = advantage(a, b, n, hi * (1 - 1e-9), faster_is_b, ca, cb)  # just inside the piece: the rate below a cut
+        bottom = advantage(a, b, n, lo * (1 + 1e-9), faster_is_b, ca, cb)
+        jump = ~done & (top <= 0)
+        out[jump], done = hi, done | jump
+        root = ~done & (bottom <= 0)
+        out[root] = lo + (hi - lo) * bottom[root] / (bottom[root] - top[root])  # linear within the piece
+        done = done | root
+    return out
+
+
+def crossover(a: Model, b: Model, n: int) -> Crossover | None:
+    """a → b at n, over the m both were measured at; None where they share no m range at this n."""
+    ms = [[p.m for p in x.points if p.n == n] for x in (a, b)]
+    if not all(ms) or max(min(ms[0]), min(ms[1])) >= min(max(ms[0]), max(ms[1])):
+        return None
+    span = (max(min(ms[0]), min(ms[1])), min(max(ms[0]), max(ms[1])))
+    why = a.why_not or b.why_not
+    names = (a.variant.implementation, b.variant.implementation)
+    if why:
+        return Crossover(a.variant, b.variant, n, names[1], names[0], None, span, why)
+    faster_is_b = bool(advantage(a, b, n, span[1], True, a.coef, b.coef)[0] > 0)
+    faster, slower = names[::-1] if faster_is_b else names
+    m = float(crossing(a, b, n, span, faster_is_b, a.coef, b.coef)[0])
+    if not math.isfinite(m):
+        return Crossover(a.variant, b.variant, n, faster, slower, None, span,
+                         f"not within the measured range (m = {span[0]:,}–{span[1]:,}): {faster} is faster throughout")
+    return Crossover(a.variant, b.variant, n, faster, slower,
+                     estimate(m, crossing(a, b, n, span, faster_is_b, a.draws, b.draws)), span)
+
+
+def matching(models: list[Model], before: str, after: str, benchmark: str) -> list[tuple[Model, Model]]:
+    """(before, after) model pairs of one layout, dtype and threads (scaling: after's workers = before's threads)."""
+    pairs = []
+    for a in models:
+        for b in models:
+            same = (a.variant.benchmark == b.variant.benchmark == benchmark and a.variant.implementation == before
+                    and b.variant.implementation == after and a.variant.layout == b.variant.layout
+                    and a.variant.dtype == b.variant.dtype)
+            cores = b.variant.workers if benchmark == s.SCALING else b.variant.threads
+            if same and a.variant.threads == cores:
+                pairs.append((a, b))
+    return pairs
+
+
+def crossovers(models: list[Model]) -> list[Crossover]:
+    """Every pair of PAIRS (gradients) and SCALING_PAIR (scaling) at each n both measured."""
+    found = []
+    wanted = [(*pair, s.GRADIENTS) for pair in PAIRS] + [(*SCALING_PAIR, s.SCALING)]
+    for before, after, benchmark in wanted:
+        for a, b in matching(models, before, after, benchmark):
+            ns = sorted({p.n for p in a.points} & {p.n for p in b.points})
+            found += [x for n in ns if (x := crossover(a, b, n)) is not None]
+    return found
+
+
+# --- who wins --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WhoWins:
+    """The predicted fastest model over a log n × log m grid, and where the runner-up's interval overlaps (a tie)."""
+
+    models: list[Model]
+    n: np.ndarray  # grid rows
+    m: np.ndarray  # grid columns
+    winner: np.ndarray  # index into models, rows × columns
+    tie: np.ndarray  # bool: another model's 95% interval overlaps the winner's
+    runner_up: np.ndarray  # index into models of the second fastest prediction
+    left_out: list[Model]  # models of the map's variant that do not fit
+
+    def measured(self) -> list[tuple[int, int, str, bool]]:
+        """(n, m, fastest measured, whether the models predict it fastest too) at each size every model measured."""
+        times: dict[tuple[int, int], dict[str, float]] = {}
+        for x in self.models:
+            for p in x.points:
+                times.setdefault((p.n, p.m), {})[x.variant.implementation] = p.seconds
+        out = []
+        for (n, m), found in sorted(times.items()):
+            if len(found) == len(self.models):
+                predicted = self.models[int(np.argmin([x.times([n], [m])[0] for x in self.models]))]
+                best = min(found, key=found.get)
+                out.append((n, m, best, predicted.variant.implementation == best))
+        return out
+
+
+def who_wins(models: list[Model], rows: int = 40, cols: int = 60) -> WhoWins | None:
+    """Over the measured n and m ranges of the fitting models (None with fewer than two)."""
+    left_out = [x for x in models if not x.fits]
+    models = [x for x in models if x.fits]
+    if len(models) < 2:
+        return None
+    ns = [p.n for x in models for p in x.points]
+    ms = [p.m for x in models for p in x.points]
+    n = np.geomspace(min(ns), max(ns), rows) if max(ns) > min(ns) else np.array([float(ns[0])])
+    m = np.geomspace(min(ms), max(ms), cols)
+    gn, gm = (x.ravel() for x in np.meshgrid(n, m, indexing="ij"))
+    mid, lo, hi = [], [], []
+    for x in models:
+        draws = x.times(gn, gm, x.draws)  # replicates × grid points
+        mid.append(x.times(gn, gm))
+        lo.append(np.quantile(draws, 0.025, axis=0))
+        hi.append(np.quantile(draws, 0.975, axis=0))
+    mid, lo, hi = np.array(mid), np.array(lo), np.array(hi)
+    winner, runner_up = np.argsort(mid, axis=0)[:2]
+    cols_ = np.arange(len(gn))
+    others = np.where(np.arange(len(models))[:, None] == winner[None, :], np.inf, lo)
+    tie = others.min(axis=0) <= hi[winner, cols_]
+    shape = (len(n), len(m))
+    return WhoWins(models, n, m, winner.reshape(shape), tie.reshape(shape), runner_up.reshape(shape), left_out)
+
+
+# --- the series' models, and what the report states -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """A Spec.cost_ns estimate more than ESTIMATE_FACTOR from the fitted model at a measured size."""
+
+    variant: Variant
+    n: int
+    m: int
+    estimated: float  # seconds: (ns per example · m + ns per element · n·m) · 1e-9
+    fitted: float  # the model's prediction, seconds
+
+
+@dataclass
+class Models:
+    """A series' models (gradients and scaling) and the crossovers drawn from them."""
+
+    models: list[Model]
+    crossovers: list[Crossover]
+    estimates: dict[str, tuple[float, float]] | None = None  # Spec.cost_ns by name; None: not read (see estimates)
+
+    @property
+    def gradients(self) -> list[Model]:
+        return [x for x in self.models if x.variant.benchmark == s.GRADIENTS]
+
+    def map_models(self) -> list[Model]:
+        """The gradients models of the map: the lecture layout, the reference dtype (else the first), fewest threads."""
+        found = [x for x in self.gradients if x.variant.layout == s.LECTURE]
+        if not found:
+            return []
+        dtypes = {x.variant.dtype for x in found}
+        dtype = derive.REFERENCE_DTYPE if derive.REFERENCE_DTYPE in dtypes else found[0].variant.dtype
+        threads = min(x.variant.threads for x in found)
+        return [x for x in found if x.variant.dtype == dtype and x.variant.threads == threads]
+
+
+def analyse(results: Results, v: derive.SeriesView) -> Models:
+    """The models of one series: a gradients model per variant, scaling models, and the crossovers."""
+    rounds = [x for x in results.rounds if x.series == v.label]
+    level_bytes = v.run.level_bytes
+    models = fit_records(v.records, rounds, level_bytes)
+    models += fit_records(scaling_records(v.scaling), [], level_bytes)
+    return Models(models, crossovers(models))
+
+
+def disagreements(models: list[Model], estimates: dict[str, tuple[float, float]]) -> list[Disagreement]:
+    """Where a 1-thread fitting model contradicts a cost_ns estimate (ns per example, ns per element) by more than
+    ESTIMATE_FACTOR at a measured size: the worst size of each variant.
+
+    The estimate has no fixed part, so it may fall short where the fixed part dominates (small sizes, which the
+    skip logic never weighs); elsewhere too low risks a hang and too high skips sizes that would run. Estimates
+    serve every thread count, so only 1-thread models are held to them.
+    """
+    out = []
+    for x in models:
+        if not x.fits or x.variant.implementation not in estimates or x.variant.benchmark != s.GRADIENTS \
+                or x.variant.threads != 1:
+            continue
+        per_example, per_element = estimates[x.variant.implementation]
+        worst = None
+        for p in x.points:
+            total = float(x.times([p.n], [p.m])[0])
+            guess = (per_example * p.m + per_element * p.n * p.m) * 1e-9
+            over = guess / total
+            under = total / guess if guess > 0 and total - x.coef[0] >= x.coef[0] else 0.0
+            off = max(over, under)
+            if off > ESTIMATE_FACTOR and (worst is None or off > worst[0]):
+                worst = (off, Disagreement(x.variant, p.n, p.m, guess, total))
+        out += [worst[1]] if worst else []
+    return out
+
+
+def attach(view: derive.View, results: Results, estimates: dict | None = None) -> derive.View:
+    """Every series view of `view` with its Models (SeriesView.models); estimates: Spec.cost_ns to check, if read."""
+    for v in view.series:
+        v.models = analyse(results, v)
+        v.models.estimates = estimates
+    return view
+
+
+def as_dict(x: Model) -> dict:
+    """A model as summary.json holds it (schema.MODEL_FIELDS)."""
+    v = x.variant
+    out = {s.BENCHMARK: v.benchmark, s.IMPLEMENTATION: v.implementation, s.LAYOUT: v.layout, s.DTYPE: v.dtype,
+           s.THREADS: v.threads, s.WORKERS: v.workers, s.MEMORY: v.memory, s.MODEL_SIZES: len(x.points),
+           s.MODEL_FORM: None, s.MODEL_COEFFICIENTS: None, s.MODEL_HELD_OUT: None, s.MODEL_FITS: x.fits,
+           s.REASON: x.reason or x.why_not}
+    if not x.fitted:
+        return out
+    coefficients = {}
+    for name, e in x.coefficients().items():
+        unit, scale = UNITS[PER_ELEMENT if name.startswith(PER_ELEMENT) else name]
+        coefficients[name] = {**{k: None if val is None else val * scale for k, val in e.as_dict().items()},
+                              s.MODEL_UNIT: unit}
+        if name.startswith(PER_ELEMENT):
+            coefficients[name][s.MODEL_READ_GBS] = read_gbs(e, v.itemsize)
+    errors = x.errors
+    out.update({s.MODEL_FORM: x.form.describe(), s.MODEL_COEFFICIENTS: coefficients,
+                s.MODEL_HELD_OUT: {"median": float(np.median(errors)) if len(errors) else None,
+                                   "worst": float(errors.max()) if len(errors) else None, "sizes": len(errors)}})
+    return out
+
+
+def read_gbs(e: Estimate, itemsize: int) -> dict | None:
+    """itemsize ÷ the per-element seconds: the rate X would be read at if reading it were the whole per-element
+    cost, {median, lo, hi} (the interval inverted); None for a zero rate."""
+    if e.median <= 0:
+        return None
+    inv = lambda x: None if x is None or x <= 0 else itemsize / x / 1e9  # noqa: E731
+    return {"median": inv(e.median), "lo": inv(e.hi), "hi": inv(e.lo)}
+
+
+def estimates(names) -> dict[str, tuple[float, float]]:
+    """Spec.cost_ns of each named implementation this installation can import (others are left out: a GPU's, say).
+
+    Reading them imports every backend (seconds for torch and jax), so only `run`, whose sweep used these
+    very estimates, reads them; `draw` leaves them unchecked.
+    """
+    import impls
+
+    found = {}
+    for name in names:
+        if name in impls.names() and impls.get(name).available:
+            found[name] = tuple(impls.get(name).spec.cost_ns)
+    return found
+
+
+# --- `python -m reports predict` ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Seconds per call at (n, m) from a variant's model, and how far (n, m) lies outside what it was fitted to."""
+
+    model: Model
+    n: int
+    m: int
+    seconds: Estimate
+    outside: dict[str, float]  # {axis: factor beyond the fitted range} for each axis (n, m) leaves
+
+    def as_dict(self) -> dict:
+        v, h = self.model.variant, as_dict(self.model)
+        return {s.IMPLEMENTATION: v.implementation, s.N: self.n, s.M: self.m, s.LAYOUT: v.layout, s.DTYPE: v.dtype,
+                s.THREADS: v.threads, "seconds": self.seconds.as_dict(), s.MODEL_FORM: h[s.MODEL_FORM],
+                s.MODEL_HELD_OUT: h[s.MODEL_HELD_OUT], s.MODEL_FITS: h[s.MODEL_FITS],
+                "fitted_range": {axis: list(span) for axis, span in self.model.extent().items()},
+                "extrapolation": self.outside}
+
+
+def predict(results: Results, implementation: str, n: int, m: int, layout: str, dtype: str,
+            threads: int) -> Prediction:
+    """The first series' gradients model of one variant at (n, m); ReportInputError (one line) where there is none,
+    or where (n, m) lies more than FAR times outside the fitted range."""
+    v = derive.analyse(results).main
+    names = derive.implementations(v.records)
+    if implementation not in names:
+        raise ReportInputError(f"implementation {implementation!r}: not in the run; measured: {', '.join(names)}")
+    found = [r for r in v.records if derive.variant_key(r) == (implementation, layout, dtype, threads)]
+    if not found:
+        measured = ", ".join(f"--layout {k[1]} --dtype {k[2]} --threads {k[3]}" for k in derive.variants(v.records)
+                             if k[0] == implementation)
+        raise ReportInputError(f"{implementation}: no timings at --layout {layout} --dtype {dtype} --threads "
+                               f"{threads}; measured: {measured}")
+    model = fit_records(found, [x for x in results.rounds if x.series == v.label], v.run.level_bytes)[0]
+    if not model.fitted:
+        raise ReportInputError(f"{model.variant.label}: no model ({model.reason})")
+    outside = model.extrapolation(n, m)
+    for axis, factor in outside.items():
+        lo, hi = model.extent()[axis]
+        if factor > FAR:
+            raise ReportInputError(f"{axis} = {n if axis == s.N else m:,} is {factor:.3g}× outside the fitted {axis} "
+                                   f"range {lo:,}–{hi:,} (more than {FAR:g}×: no prediction)")
+    return Prediction(model, n, m, model.predict(n, m), outside)
