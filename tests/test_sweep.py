@@ -234,7 +234,7 @@ def test_a_read_only_out_folder_is_one_line_and_exit_2(tmp_path, capsys):
 
 def test_a_failed_draw_leaves_no_run_folder(tmp_path, monkeypatch, capsys):
     """Drawing fails half-way: nothing named like a run (nor a staging folder) is left in --out."""
-    def broken(results, run_dir, baseline, failures):
+    def broken(results, run_dir, baseline, failures, estimates=None):
         (run_dir / "half-written.png").write_bytes(b"")
         raise RuntimeError("drawing failed")
 
