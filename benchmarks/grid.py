@@ -21,7 +21,7 @@ from reports.contract import schema
 PROFILE_ENV = schema.PROFILE_ENV  # the one profile switch (asv, pytest and the report)
 CORES = os.cpu_count() or 1
 
-M_VALUES = (10**2, 10**3, 10**4, 10**5, 10**6)
+M_VALUES = (10**2, 10**3, 3 * 10**3, 10**4, 10**5, 10**6)
 N_VALUES = (1, 10, 100, 1000)
 DTYPES = ("float64", "float32")
 THREADS = tuple(sorted({1, CORES}))
@@ -72,7 +72,7 @@ class Profile:
 PROFILES = dict(zip(schema.PROFILE_NAMES, (
     # A few minutes on 2 cores for the pytest-benchmark sweep. The data-frame layout only at
     # m = 10^4: below it a call's fixed costs hide how X is laid out, and each size costs rounds.
-    Profile(m=(10**2, 10**3, 10**4), n=(10, 100), dtypes=("float64",), threads=(1,),
+    Profile(m=(10**2, 10**3, 3 * 10**3, 10**4), n=(10, 100), dtypes=("float64",), threads=(1,),
             budget_s=0.3, run_budget_s=5 * 60, max_bytes=2**27, scaling=((10, 10**5), (10, 10**6)),
             layouts=LAYOUTS, layouts_from_m=10**4, visits=3, rounds_per_visit=12, samples=3,
             visit_budget_s=3.0),

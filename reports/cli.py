@@ -137,12 +137,17 @@ def prediction_lines(p: costmodel.Prediction) -> list[str]:
     lo, hi = (fmt.time(v) if v is not None else "…" for v in (e.lo, e.hi))
     held = costmodel.as_dict(x)[schema.MODEL_HELD_OUT]
     verdict = "within" if x.fits else "BEYOND"
+    where = "inside the measured ranges" if held[schema.HELD_OUT_INSIDE] else "over all sizes"
     lines = [f"{x.variant.label} ({x.variant.layout}, {x.variant.dtype}, {fmt.threads(x.variant.threads)}) at "
              f"n = {p.n:,}, m = {p.m:,}: {fmt.time(e.median)} per call (95% interval {lo}–{hi})",
              f"model: {x.form.describe()}, fitted to {len(x.points)} sizes (n {extent['n'][0]:,}–{extent['n'][1]:,}, "
-             f"m {extent['m'][0]:,}–{extent['m'][1]:,}); held-out error median {held['median']:.0%}, worst "
+             f"m {extent['m'][0]:,}–{extent['m'][1]:,}); held-out error {where} median {held['median']:.0%}, worst "
              f"{held['worst']:.0%} ({verdict} the {costmodel.HELD_OUT_BOUND:.0%} bound)"]
     lines += [f"extrapolates: {axis} is {factor:.2g}× outside the fitted range" for axis, factor in p.outside.items()]
+    edges = held[schema.HELD_OUT_EDGES]
+    if p.outside and edges["sizes"]:
+        lines += [f"held-out error at the ends of the fitted m ranges, predicted by extrapolating a grid step: median "
+                  f"{edges['median']:.0%}, worst {edges['worst']:.0%} ({edges['sizes']} sizes)"]
     return lines
 
 

@@ -2,11 +2,13 @@
 
 The model: t(n, m) = c₀ + c₁·m + c₂·n·m seconds per gradient call. A call costs a fixed part (Python,
 dispatch, a launch), a part per example (σ, the loss, a loop iteration) and a part per element of X
-(its two multiply-adds, wᵀX and X·dZᵀ, and the bytes read). The per-element rate may differ by the
-memory level X fits in (L2, L3, DRAM), but only where the data determine it: each level group needs
-LEVEL_MIN_SIZES measured sizes, and the per-level form is kept only when it predicts held-out sizes
-better than one rate. One measured n (or m) cannot tell a cost per example from one per element (or
-per call): that coefficient is dropped and the form says so.
+(its two multiply-adds, wᵀX and X·dZᵀ, and the bytes read). The rates may differ by the memory level
+a call's data fit in (L2, L3, DRAM): X with y and one vector of m intermediates (σ(Z) or dZ), so that at
+n = 1 the vectors, as large as X, count. Three forms compete: one rate; a per-element rate per level;
+per-example and per-element rates per level. A per-level form needs LEVEL_MIN_SIZES measured sizes per
+level group, and the form that predicts held-out sizes best is kept (ties: fewer coefficients). One
+measured n (or m) cannot tell a cost per example from one per element (or per call): that coefficient
+is dropped and the form says so.
 
 The fit minimises the relative error Σ((model − t)/t)² over the sizes' median times (they span five
 decades: an absolute fit would see only the largest; where the run has interleaved rounds of a size, the
@@ -22,8 +24,11 @@ over visits, resampled with replacement) or, without rounds, from a log-normal w
 error of a median implied by pytest-benchmark's interquartile range and round count. Implementations of one
 size draw the same rounds, so a crossover's interval keeps the pairing of the rounds. These
 intervals reflect the timings' spread only; how well the form fits is the held-out error: each size
-predicted by the model fitted to the others. A model whose held-out median error exceeds
-HELD_OUT_BOUND is marked as not fitting and yields no crossover.
+predicted by the model fitted to the others. Sizes inside the m range measured at their n test
+interpolation, which is all that crossovers (solved within that range) and the map use; the sizes at
+its ends test extrapolation by the grid's step, which `predict` states when it extrapolates. A model
+whose held-out median error inside the range exceeds HELD_OUT_BOUND (over all sizes where none lies
+inside) is marked as not fitting and yields no crossover.
 """
 
 from __future__ import annotations
@@ -44,7 +49,8 @@ from reports.contract.records import Record, Results, Rounds
 HELD_OUT_BOUND = 0.20  # held-out median relative error above which a model is not used for crossovers
 REPLICATES = 300  # bootstrap replicates: enough for 2.5% / 97.5% quantiles, fast enough for every report
 SEED = 24  # the bootstrap's seed: every report and `predict` draw the same replicates
-LEVEL_MIN_SIZES = 3  # measured sizes a memory level (or group of levels) needs for a per-element rate of its own
+LEVEL_MIN_SIZES = 3  # measured sizes a memory level (or group of levels) needs for rates of its own
+VECTORS = 2  # m-long vectors beside X that a call touches (y, and σ(Z) or dZ): they count where data lives
 FAR = 10.0  # a prediction beyond this factor outside the fitted n or m range is refused (no model speaks for it)
 ESTIMATE_FACTOR = 3.0  # a Spec.cost_ns estimate off by more than this from the fitted model is reported
 LEVEL_ORDER = s.LEVELS  # L2, L3, DRAM: smallest first
@@ -95,8 +101,7 @@ class Point:
 
     n: int
     m: int
-    bytes_x: int
-    level: str | None
+    level: str | None  # where X lives as the run recorded it (None: on a device, where levels do not apply)
     seconds: float
     rounds: tuple[float, ...] = ()  # per-round seconds, the size's visits pooled (empty: no rounds)
     log_se: float = 0.0  # without rounds: standard error of log(median) from the IQR (0: no spread known)
@@ -106,12 +111,12 @@ def point(r: Record, visits: list[Rounds]) -> Point:
     """A record as a Point, with its pooled rounds (or, without, the spread of its median)."""
     rounds = tuple(v for x in visits for v in x.seconds.get(r.implementation, ()))
     if rounds:  # spread over the run's visits: a slow moment during one pytest-benchmark case does not move it
-        return Point(r.n, r.m, r.bytes_x, r.level, float(np.median(rounds)), rounds)
+        return Point(r.n, r.m, r.level, float(np.median(rounds)), rounds)
     log_se = 0.0
     if r.q1 and r.q3 and r.q3 > r.q1:
         # A median's standard error is √(π/2)·σ/√R; σ of log times from the IQR (1.349 σ for a normal).
         log_se = math.sqrt(math.pi / 2) * math.log(r.q3 / r.q1) / 1.349 / math.sqrt(r.rounds or 1)
-    return Point(r.n, r.m, r.bytes_x, r.level, r.median, rounds, log_se)
+    return Point(r.n, r.m, r.level, r.median, rounds, log_se)
 
 
 def replicates(p: Point, v: Variant) -> np.ndarray:
@@ -135,28 +140,44 @@ class Form:
 
     per_example: bool = True
     groups: tuple[tuple[str, ...], ...] = ()  # level groups, smallest first; () or one group: one rate
-    bounds: tuple[float, ...] = ()  # bytes of X up to which each group but the last holds
+    bounds: tuple[float, ...] = ()  # bytes (footprint) up to which each group but the last holds
+    example_by_level: bool = False  # c1 per level group too (else one c1)
 
     @property
     def columns(self) -> tuple[str, ...]:
-        rates = [PER_ELEMENT] if len(self.groups) < 2 else [f"{PER_ELEMENT}_{'+'.join(g)}" for g in self.groups]
-        return (FIXED, *([PER_EXAMPLE] if self.per_example else []), *rates)
+        names = ["+".join(g) for g in self.groups] if len(self.groups) > 1 else []
+        rates = [f"{PER_ELEMENT}_{g}" for g in names] or [PER_ELEMENT]
+        examples = [f"{PER_EXAMPLE}_{g}" for g in names] if self.example_by_level else [PER_EXAMPLE]
+        return (FIXED, *(examples if self.per_example else []), *rates)
 
-    def matrix(self, n, m, bytes_x) -> np.ndarray:
+    def matrix(self, n, m, itemsize) -> np.ndarray:
         """The design matrix (sizes × columns) in seconds per unit coefficient."""
-        n, m, bytes_x = (np.asarray(x, dtype=float) for x in (n, m, bytes_x))
-        cols = [np.ones_like(m)] + ([m] if self.per_example else [])
-        group = np.searchsorted(np.asarray(self.bounds, dtype=float), bytes_x, side="left")
-        cols += [n * m * (group == g) for g in range(max(len(self.groups), 1))]
+        n, m = (np.asarray(x, dtype=float) for x in (n, m))
+        group = np.searchsorted(np.asarray(self.bounds, dtype=float), footprint(n, m, itemsize), side="left")
+        per_group = range(max(len(self.groups), 1))
+        cols = [np.ones_like(m)]
+        if self.per_example:
+            cols += [m * (group == g) for g in per_group] if self.example_by_level else [m]
+        cols += [n * m * (group == g) for g in per_group]
         return np.stack(cols, axis=-1)
 
+    def cuts(self, n: float, itemsize: int) -> list[float]:
+        """The m at which this form's rates change at n (its level bounds)."""
+        return [bound / ((n + VECTORS) * itemsize) for bound in self.bounds]
+
     def describe(self) -> str:
-        """The form in words, e.g. 't = c0 + c1·m + c2·n·m' or '… + c2[L2]·n·m (X in L2), c2[L3+DRAM] beyond'."""
+        """The form in words, e.g. 't = c0 + c1·m + c2·n·m' or '…, c2 by the memory level the data fit in (…)'."""
         head = "t = c0" + (" + c1·m" if self.per_example else "")
         if len(self.groups) < 2:
             return head + " + c2·n·m"
-        rates = ", ".join(f"c2[{'+'.join(g)}]" for g in self.groups)
-        return f"{head} + c2·n·m, c2 by the memory level X fits in ({rates})"
+        which = "c1 and c2" if self.example_by_level and self.per_example else "c2"
+        return (f"{head} + c2·n·m, {which} by the memory level the data fit in "
+                f"({', '.join('+'.join(g) for g in self.groups)})")
+
+
+def footprint(n, m, itemsize) -> np.ndarray:
+    """Bytes a call touches: X and VECTORS m-long vectors."""
+    return (np.asarray(n, dtype=float) + VECTORS) * np.asarray(m, dtype=float) * itemsize
 
 
 def nnls(a: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -182,27 +203,52 @@ def nnls(a: np.ndarray, t: np.ndarray) -> np.ndarray:
     return best_c
 
 
-def held_out(form: Form, points: list[Point]) -> np.ndarray:
+def design(form: Form, points: list[Point], itemsize: int) -> np.ndarray:
+    """The form's design matrix at the points' sizes."""
+    return form.matrix([p.n for p in points], [p.m for p in points], itemsize)
+
+
+def held_out(form: Form, points: list[Point], itemsize: int) -> np.ndarray:
     """Each size's time predicted by the model fitted to the other sizes (NaN where they do not determine it)."""
     found = np.full(len(points), np.nan)
     for i, p in enumerate(points):
         rest = points[:i] + points[i + 1:]
-        a = form.matrix(*zip(*((q.n, q.m, q.bytes_x) for q in rest), strict=True))
-        if np.linalg.matrix_rank(a / a.max(axis=0)) == a.shape[1]:  # else p was the only size with its n, say
-            found[i] = form.matrix([p.n], [p.m], [p.bytes_x])[0] @ nnls(a, np.array([q.seconds for q in rest]))[0]
-    return found
+        a = design(form, rest, itemsize)
+        if np.linalg.matrix_rank(a / np.where(a.max(axis=0) > 0, a.max(axis=0), 1)) == a.shape[1]:
+            found[i] = design(form, [p], itemsize)[0] @ nnls(a, np.array([q.seconds for q in rest]))[0]
+    return found  # NaN: the others do not determine every coefficient (p was the only size with its n, say)
 
 
-def relative_errors(predicted: np.ndarray, points: list[Point]) -> np.ndarray:
-    """|predicted − measured| / measured where a prediction was made."""
+def inside(points: list[Point]) -> np.ndarray:
+    """Whether each size lies inside the m range measured at its n (others below and above it): interpolation."""
+    return np.array([any(q.n == p.n and q.m < p.m for q in points) and any(q.n == p.n and q.m > p.m for q in points)
+                     for p in points], dtype=bool)
+
+
+def relative_errors(predicted: np.ndarray, points: list[Point], where: np.ndarray | None = None) -> np.ndarray:
+    """|predicted − measured| / measured where a prediction was made (and `where` holds)."""
     measured = np.array([p.seconds for p in points])
-    keep = np.isfinite(predicted)
+    keep = np.isfinite(predicted) & (True if where is None else where)
     return np.abs(predicted[keep] - measured[keep]) / measured[keep]
 
 
-def level_groups(points: list[Point]) -> tuple[tuple[str, ...], ...]:
+def judged_errors(predicted: np.ndarray, points: list[Point]) -> np.ndarray:
+    """The held-out errors a model is judged by: at the sizes inside its m ranges, or at all where none is."""
+    within = relative_errors(predicted, points, inside(points))
+    return within if len(within) else relative_errors(predicted, points)
+
+
+def level_of(nbytes: float, threads: int, level_bytes: dict[str, int]) -> str:
+    """The smallest level whose recorded capacity holds nbytes at this thread count."""
+    for level in LEVEL_ORDER[:-1]:
+        if nbytes <= capacity(level, threads, level_bytes):
+            return level
+    return LEVEL_ORDER[-1]
+
+
+def level_groups(levels: list[str]) -> tuple[tuple[str, ...], ...]:
     """Levels in order, merged upward until each group holds LEVEL_MIN_SIZES sizes (a short tail joins the last)."""
-    counts = Counter(p.level for p in points)
+    counts = Counter(levels)
     groups, current = [], []
     for level in LEVEL_ORDER:
         current += [level] if counts[level] else []
@@ -221,14 +267,18 @@ def capacity(level: str, threads: int, level_bytes: dict[str, int]) -> float | N
 
 
 def candidate_forms(points: list[Point], v: Variant, level_bytes: dict[str, int]) -> list[Form]:
-    """One rate, and per-level rates where every group has enough sizes and the run recorded the levels' bytes."""
+    """One rate, and per-level rates where every group has enough sizes and the run recorded the levels' bytes
+    (host memory only: a device's timings have no level)."""
     one_n, one_m = len({p.n for p in points}) < 2, len({p.m for p in points}) < 2
     base = Form(per_example=not (one_n or one_m))
     forms = [base]
-    groups = level_groups(points) if all(p.level for p in points) else ()
-    bounds = [capacity(g[-1], v.threads, level_bytes) for g in groups[:-1]]
-    if len(groups) > 1 and None not in bounds:
-        forms.append(Form(base.per_example, groups, tuple(bounds)))
+    recorded = all(p.level for p in points) and all(x in level_bytes for x in LEVEL_ORDER[:-1])
+    if recorded:
+        groups = level_groups([level_of(footprint(p.n, p.m, v.itemsize), v.threads, level_bytes) for p in points])
+        bounds = tuple(capacity(g[-1], v.threads, level_bytes) for g in groups[:-1])
+        if len(groups) > 1:
+            forms.append(Form(base.per_example, groups, bounds))
+            forms += [Form(True, groups, bounds, example_by_level=True)] if base.per_example else []
     return [f for f in forms if len(points) > len(f.columns)]  # one size more than coefficients: one to hold out
 
 
@@ -267,8 +317,18 @@ class Model:
 
     @property
     def errors(self) -> np.ndarray:
-        """Held-out relative errors, one per size that the others could predict."""
-        return relative_errors(self.held_out, self.points)
+        """Held-out relative errors at the sizes the model is judged by (inside its m ranges; all where none is)."""
+        return judged_errors(self.held_out, self.points)
+
+    @property
+    def judged_inside(self) -> bool:
+        """Whether the errors are those of sizes inside the measured m ranges (else of all sizes)."""
+        return bool(len(relative_errors(self.held_out, self.points, inside(self.points))))
+
+    @property
+    def edge_errors(self) -> np.ndarray:
+        """Held-out relative errors at the ends of each n's m range: predicted by extrapolating a grid step."""
+        return relative_errors(self.held_out, self.points, ~inside(self.points))
 
     @property
     def fitted(self) -> bool:
@@ -296,7 +356,7 @@ class Model:
     def times(self, n, m, coef: np.ndarray | None = None) -> np.ndarray:
         """Predicted seconds at sizes (n, m) (arrays), from coef (columns, or replicates × columns)."""
         n, m = np.asarray(n, dtype=float), np.asarray(m, dtype=float)
-        a = self.form.matrix(n, m, n * m * self.variant.itemsize)
+        a = self.form.matrix(n, m, self.variant.itemsize)
         return np.asarray(self.coef if coef is None else coef) @ a.T  # sizes, or replicates × sizes
 
     def predict(self, n: float, m: float) -> Estimate:
@@ -325,10 +385,10 @@ def fit(v: Variant, points: list[Point], level_bytes: dict[str, int]) -> Model:
     if not forms:
         return Model(v, points, reason=f"{len(points)} size{'s' if len(points) != 1 else ''} measured; "
                                        f"a model with one size held out needs {len(Form().columns) + 1}")
-    scored = [(held_out(f, points), f) for f in forms]
+    scored = [(held_out(f, points, v.itemsize), f) for f in forms]
     median = lambda e: np.median(e) if len(e) else np.inf  # noqa: E731
-    predicted, form = min(scored, key=lambda x: (median(relative_errors(x[0], points)), len(x[1].columns)))
-    a = form.matrix(*zip(*((p.n, p.m, p.bytes_x) for p in points), strict=True))
+    predicted, form = min(scored, key=lambda x: (median(judged_errors(x[0], points)), len(x[1].columns)))
+    a = design(form, points, v.itemsize)
     coef = nnls(a, np.array([p.seconds for p in points]))[0]
     draws = nnls(a, np.stack([replicates(p, v) for p in points], axis=1))
     return Model(v, points, form, coef, draws, predicted)
@@ -386,8 +446,7 @@ class Crossover:
 
 def pieces(a: Model, b: Model, n: int, span: tuple[int, int]) -> list[tuple[float, float]]:
     """The m intervals within span over which neither model changes its per-element rate (top first)."""
-    cuts = sorted(c for x in (a, b) for bound in x.form.bounds if span[0] < (c := bound / (n * x.variant.itemsize))
-                  < span[1])
+    cuts = sorted(c for x in (a, b) for c in x.form.cuts(n, x.variant.itemsize) if span[0] < c < span[1])
     edges = [span[0], *cuts, span[1]]
     return list(reversed(list(itertools.pairwise(edges))))
 
@@ -612,16 +671,26 @@ def as_dict(x: Model) -> dict:
         return out
     coefficients = {}
     for name, e in x.coefficients().items():
-        unit, scale = UNITS[PER_ELEMENT if name.startswith(PER_ELEMENT) else name]
+        unit, scale = UNITS[kind(name)]
         coefficients[name] = {**{k: None if val is None else val * scale for k, val in e.as_dict().items()},
                               s.MODEL_UNIT: unit}
-        if name.startswith(PER_ELEMENT):
+        if kind(name) == PER_ELEMENT:
             coefficients[name][s.MODEL_READ_GBS] = read_gbs(e, v.itemsize)
-    errors = x.errors
-    out.update({s.MODEL_FORM: x.form.describe(), s.MODEL_COEFFICIENTS: coefficients,
-                s.MODEL_HELD_OUT: {"median": float(np.median(errors)) if len(errors) else None,
-                                   "worst": float(errors.max()) if len(errors) else None, "sizes": len(errors)}})
+    held = {**spread(x.errors), s.HELD_OUT_INSIDE: x.judged_inside, s.HELD_OUT_EDGES: spread(x.edge_errors)}
+    out.update({s.MODEL_FORM: x.form.describe(), s.MODEL_COEFFICIENTS: coefficients, s.MODEL_HELD_OUT: held})
     return out
+
+
+def kind(column: str) -> str:
+    """FIXED, PER_EXAMPLE or PER_ELEMENT: a column's kind without its level ('per_element_L2' → PER_ELEMENT)."""
+    return next(k for k in (FIXED, PER_EXAMPLE, PER_ELEMENT) if column == k or column.startswith(k + "_"))
+
+
+def spread(errors: np.ndarray) -> dict:
+    """{median, worst, sizes} of relative errors (None without any)."""
+    found = len(errors) > 0
+    return {"median": float(np.median(errors)) if found else None, "worst": float(errors.max()) if found else None,
+            "sizes": len(errors)}
 
 
 def read_gbs(e: Estimate, itemsize: int) -> dict | None:

@@ -533,15 +533,17 @@ def predicted_vs_measured(v: SeriesView, path: Path) -> Path | None:
     fig, (left, right) = new_figure(2, "Cost models: each size predicted from the others (held out), against "
                                        "the measurement", width=5.2, height=4.4)
     for x in models:
-        keep = np.isfinite(x.held_out)
-        measured = np.array([p.seconds for p in x.points])[keep]
         v_ = x.variant
         style = {"color": colors.get(v_.implementation, "black"), "linestyle": "none", "markersize": 5,
-                 "label": fmt.drawn(v_.label + ("" if x.fits else " (beyond bound)")),
                  "marker": "o" if v_.threads == 1 else "s",
                  **({} if v_.dtype == derive.REFERENCE_DTYPE else {"markerfacecolor": "none"})}
-        left.plot(measured, x.held_out[keep], **style)
-        right.plot(measured, x.held_out[keep] / measured, **style)
+        within = costmodel.inside(x.points)
+        for where, extra in ((within, {"label": fmt.drawn(v_.label + ("" if x.fits else " (beyond bound)"))}),
+                             (~within, {"alpha": 0.35})):  # the ends of an m range: extrapolated, paler
+            keep = np.isfinite(x.held_out) & where
+            measured = np.array([p.seconds for p in x.points])[keep]
+            left.plot(measured, x.held_out[keep], **style, **extra)
+            right.plot(measured, x.held_out[keep] / measured, **style, **extra)
     lims = np.array(left.get_xlim() + left.get_ylim())
     span = [lims.min(), lims.max()]
     left.plot(span, span, color="black", linewidth=1, label="predicted = measured")
@@ -550,7 +552,7 @@ def predicted_vs_measured(v: SeriesView, path: Path) -> Path | None:
         right.axhline(k, color="0.5", linestyle=":", linewidth=1)
     right.axhline(1, color="black", linewidth=1)
     left.set(xscale="log", yscale="log", xlabel="measured " + TIME_LABEL, ylabel="predicted from the other sizes (s)",
-             title=f"dotted: ±{bound:.0%}, the bound a model must meet")
+             title=f"dotted: ±{bound:.0%}, the bound inside the m ranges; pale: at their ends (extrapolated)")
     right.set(xscale="log", xlabel="measured " + TIME_LABEL, ylabel="predicted ÷ measured",
               title=f"squares: more threads; hollow: not {derive.REFERENCE_DTYPE}")
     left.grid(True, alpha=0.3)

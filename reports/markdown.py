@@ -500,17 +500,18 @@ def with_interval(e: dict | None) -> str:
 READ_RATE_SHOWN = 0.1  # a read rate below this share of the run's lowest ceiling is not reading X: not shown
 
 
-def rate_cell(coefficients: dict, floor: float) -> str:
-    """The per-element rate(s), one per level group, with the read rate they imply where it is at least floor GB/s
-    ('0.30 [0.28–0.33] ≈ 26 GB/s'): a slower per-element cost is computation or Python, not reading X."""
+def rate_cell(coefficients: dict, kind: str, floor: float = float("inf")) -> str:
+    """The coefficient(s) of one kind, one per level group where the form has them ('L2: 0.30 [0.28–0.33]'), per
+    element with the read rate they imply where it is at least floor GB/s ('… ≈ 26 GB/s'): a slower per-element
+    cost is computation or Python, not reading X. '–' where the form has none of that kind."""
     cells = []
     for name, e in coefficients.items():
-        if name.startswith(costmodel.PER_ELEMENT):
-            level = name[len(costmodel.PER_ELEMENT) + 1:]
-            gbs = e[s.MODEL_READ_GBS]
+        if costmodel.kind(name) == kind:
+            level = name[len(kind) + 1:]
+            gbs = e.get(s.MODEL_READ_GBS)
             cells.append(f"{level + ': ' if level else ''}{with_interval(e)}"
                          + (f" ≈ {fmt.figure(gbs['median'])} GB/s" if gbs and gbs["median"] >= floor else ""))
-    return "; ".join(cells)
+    return "; ".join(cells) or "–"
 
 
 def read_floor(v: SeriesView) -> float:
@@ -523,12 +524,17 @@ def model_row(x, floor: float) -> list[str]:
     """One model as a table row (costmodel.as_dict's readable units); floor: see rate_cell."""
     d = costmodel.as_dict(x)
     c, h = d[s.MODEL_COEFFICIENTS], d[s.MODEL_HELD_OUT]
-    held = f"{h['median']:.0%} / {h['worst']:.0%} ({h['sizes']})" if h["sizes"] else "–"
+    held = [held_cell(h) if h[s.HELD_OUT_INSIDE] else "– (none inside)", held_cell(h[s.HELD_OUT_EDGES])]
     verdict = "fits" if x.fits else f"**does not fit** (> {costmodel.HELD_OUT_BOUND:.0%}): no crossover drawn"
     if x.form.groups and len(x.form.groups) > 1 or not x.form.per_example:
         verdict += f"; form: {fmt.md(x.form.describe())}"
     return [fmt.md(x.variant.label), str(len(x.points)), with_interval(c[costmodel.FIXED]),
-            with_interval(c.get(costmodel.PER_EXAMPLE)), rate_cell(c, floor), held, verdict]
+            rate_cell(c, costmodel.PER_EXAMPLE), rate_cell(c, costmodel.PER_ELEMENT, floor), *held, verdict]
+
+
+def held_cell(h: dict) -> str:
+    """'8% / 46% (4)': median / worst held-out error and how many sizes; '–' for none."""
+    return f"{h['median']:.0%} / {h['worst']:.0%} ({h['sizes']})" if h["sizes"] else "–"
 
 
 def crossover_row(c) -> list[str]:
@@ -563,12 +569,15 @@ def models_section(v: SeriesView) -> str:
     parts = [f"Each implementation's time per call fitted as t = c0 + c1·m + c2·n·m (fixed, per example, per "
              "element of X), non-negative, to the relative error of each size's median (the rounds' median where "
              "the run has rounds); 95% intervals from a bootstrap of the rounds (fixed seed). Held-out error: each "
-             "size predicted from a fit to the others (median / worst, how many sizes). A model whose held-out "
-             f"median error exceeds {costmodel.HELD_OUT_BOUND:.0%} is marked and yields no crossover. GB/s: bytes "
+             "size predicted from a fit to the others (median / worst, how many sizes), inside each n's measured m "
+             "range (interpolation: what crossovers and the map use) and at its ends (extrapolation by a grid step). "
+             f"A model whose held-out median error inside exceeds {costmodel.HELD_OUT_BOUND:.0%} (at the ends, "
+             "where no size lies inside) is marked and yields no crossover. Rates may differ by the memory level "
+             "the call's data (X, y and one m-long vector) fit in. GB/s: bytes "
              "per element ÷ the per-element time, the speed X would be read at if reading were all that element "
              f"cost (shown from {READ_RATE_SHOWN:g} × the run's lowest read ceiling up). See docs/costmodel.md.",
              table(["model", "sizes", "fixed (µs per call)", "per example (ns)", "per element of X (ns)",
-                    "held-out error (median / worst)", "verdict"],
+                    "held-out error inside", "at the ends", "verdict"],
                    [model_row(x, read_floor(v)) for x in found.models if x.fitted])]
     reasons: dict[str, list[str]] = {}
     for x in found.models:

@@ -32,12 +32,17 @@ def points(cost, ns=NS, ms=MS, noise: float = 0.0, seed: int = 0) -> list[Point]
             t = cost(n, m)
             rounds = tuple(t * (1 + noise * rng.standard_normal(12)))
             level = s.L2 if n * m * 8 <= L2_BYTES else s.L3
-            found.append(Point(n, m, n * m * 8, level, float(np.median(rounds)), rounds))
+            found.append(Point(n, m, level, float(np.median(rounds)), rounds))
     return found
 
 
 def linear(c0: float, c1: float, c2: float):
     return lambda n, m: c0 + c1 * m + c2 * n * m
+
+
+def in_l2(n, m) -> bool:
+    """Whether a call's data (X and the m-long vectors) fit the fake L2."""
+    return costmodel.footprint(n, m, 8) <= L2_BYTES
 
 
 # --- the fit ---------------------------------------------------------------------------------------------------
@@ -47,14 +52,16 @@ def test_the_fit_recovers_known_coefficients_and_predicts_held_out_sizes():
     """Timings made by the model itself: coefficients back to 1e-6, held-out errors near zero, the form stated."""
     model = costmodel.fit(variant(), points(linear(5e-6, 2e-9, 0.3e-9)), {})
     np.testing.assert_allclose(model.coef, [5e-6, 2e-9, 0.3e-9], rtol=1e-6)
-    assert model.fits and model.errors.max() < 1e-6 and len(model.errors) == len(NS) * len(MS)
+    inner = len(NS) * (len(MS) - 2)  # each n's m range has two ends: extrapolated, reported apart
+    assert model.fits and model.judged_inside and model.errors.max() < 1e-6 and len(model.errors) == inner
+    assert model.edge_errors.max() < 1e-6 and len(model.edge_errors) == len(NS) * 2
     assert model.form.describe() == "t = c0 + c1·m + c2·n·m"
 
 
 def test_coefficients_stay_non_negative_where_least_squares_would_go_negative():
     """A per-example cost that least squares would make negative is held at 0; the others refit without it."""
     found = points(lambda n, m: 1e-5 + 1e-9 * n * m - 2e-12 * m * m / 10)  # sub-linear in m: c1 < 0 unconstrained
-    a = Form().matrix(*zip(*((p.n, p.m, p.bytes_x) for p in found), strict=True))
+    a = costmodel.design(Form(), found, 8)
     t = np.array([p.seconds for p in found])
     free = np.linalg.lstsq(a / t[:, None], np.ones(len(t)), rcond=None)[0]
     assert free.min() < 0
@@ -79,18 +86,52 @@ def test_too_few_sizes_give_no_model_and_say_why():
 
 def test_a_per_level_rate_is_chosen_where_the_levels_differ():
     """X beyond L2 costs twice per element: the per-level form predicts held-out sizes, one rate does not."""
-    cost = lambda n, m: 2e-6 + (0.3e-9 if n * m * 8 <= L2_BYTES else 0.6e-9) * n * m  # noqa: E731
+    cost = lambda n, m: 2e-6 + (0.3e-9 if in_l2(n, m) else 0.6e-9) * n * m  # noqa: E731
     found = points(cost, ns=(3, 10, 30, 100), ms=(100, 1000, 10_000, 100_000))
     model = costmodel.fit(variant(), found, {s.L2: L2_BYTES, s.L3: 2**25})
-    assert model.form.groups == ((s.L2,), (s.L3,)) and "c2[L2]" in model.form.describe()
+    assert model.form.groups == ((s.L2,), (s.L3, s.DRAM))  # one size in DRAM: it joins L3
+    assert "c2 by the memory level the data fit in (L2, L3+DRAM)" in model.form.describe()
     assert model.fits and np.median(model.errors) < 0.01
-    single = costmodel.held_out(Form(), found)
+    single = costmodel.held_out(Form(), found, 8)
     assert np.median(costmodel.relative_errors(single, found)) > np.median(model.errors)
+
+
+def test_a_per_example_rate_by_level_is_chosen_where_that_cost_changes():
+    """A per-example cost that triples beyond L2 (the vectors of m spilling): the form with c1 and c2 per level."""
+    cost = lambda n, m: 2e-6 + (5e-9 if in_l2(n, m) else 15e-9) * m + 0.3e-9 * n * m  # noqa: E731
+    found = points(cost, ns=(1, 3, 10, 30), ms=(100, 1000, 3000, 10_000, 30_000, 100_000))
+    model = costmodel.fit(variant(), found, {s.L2: L2_BYTES, s.L3: 2**25})
+    assert model.form.example_by_level and "c1 and c2 by the memory level" in model.form.describe()
+    c = model.coefficients()
+    assert c["per_example_L2"].median == pytest.approx(5e-9, rel=1e-6)
+    assert c[next(k for k in c if k.startswith("per_example_L3"))].median == pytest.approx(15e-9, rel=1e-6)
+    assert model.fits and model.errors.max() < 1e-6
+
+
+def test_the_level_counts_the_vectors_of_m_beside_x():
+    """At n = 1, X of 0.8 MB fits a 1 MiB L2, but with y and one vector of m beside it the call's data do not."""
+    assert 1 * 10**5 * 8 <= L2_BYTES
+    assert costmodel.level_of(costmodel.footprint(1, 10**5, 8), 1, {s.L2: L2_BYTES, s.L3: 2**25}) == s.L3
+    assert costmodel.level_of(costmodel.footprint(100, 10**3, 8), 1, {s.L2: L2_BYTES, s.L3: 2**25}) == s.L2
+    assert costmodel.level_of(costmodel.footprint(100, 10**3, 8), 1, {s.L2: 2**19, s.L3: 2**25}) == s.L3
+
+
+def test_errors_inside_the_m_ranges_judge_a_model_and_the_ends_are_stated_apart():
+    """Inside: a size with measured sizes below and above it at its n. Where no size is inside, all are judged."""
+    found = points(linear(5e-6, 2e-9, 0.3e-9), ms=(100, 1000, 10_000))
+    assert costmodel.inside(found).tolist() == [False, True, False] * len(NS)
+    predicted = np.array([p.seconds * (1.5 if p.m != 1000 else 1.1) for p in found])
+    np.testing.assert_allclose(costmodel.judged_errors(predicted, found), [0.1] * len(NS))
+    ends = points(linear(5e-6, 2e-9, 0.3e-9), ms=(100, 10_000))
+    assert not costmodel.inside(ends).any()
+    model = costmodel.fit(variant(), ends, {})
+    assert not model.judged_inside and len(model.errors) == len(model.edge_errors) == len(ends)
+    assert costmodel.as_dict(model)[s.MODEL_HELD_OUT][s.HELD_OUT_INSIDE] is False
 
 
 def test_without_the_levels_bytes_one_rate_is_fitted():
     """A run that did not record its caches' bytes cannot place a size in a level: one per-element rate."""
-    cost = lambda n, m: 2e-6 + (0.3e-9 if n * m * 8 <= L2_BYTES else 0.6e-9) * n * m  # noqa: E731
+    cost = lambda n, m: 2e-6 + (0.3e-9 if in_l2(n, m) else 0.6e-9) * n * m  # noqa: E731
     model = costmodel.fit(variant(), points(cost, ns=(3, 10, 30, 100)), {})
     assert model.form.groups == () and costmodel.PER_ELEMENT in model.form.columns
 
@@ -150,13 +191,13 @@ def test_a_model_that_does_not_fit_yields_no_crossover():
 
 def test_a_crossover_at_a_level_boundary_is_the_boundary():
     """Where one model's rate jumps at the L2 boundary, the other overtakes there: the crossover is that m."""
-    cost = lambda n, m: 1e-6 + (0.1e-9 if n * m * 8 <= L2_BYTES else 1e-9) * n * m  # noqa: E731
+    cost = lambda n, m: 1e-6 + (0.1e-9 if in_l2(n, m) else 1e-9) * n * m  # noqa: E731
     ms = (100, 300, 1000, 3000, 10_000, 30_000, 100_000)
     a = costmodel.fit(variant("jumps"), points(cost, ns=(10, 30, 100), ms=ms), {s.L2: L2_BYTES, s.L3: 2**25})
     b = costmodel.fit(variant("steady"), points(linear(1e-6, 0, 0.5e-9), ns=(10, 30, 100), ms=ms), {})
     assert len(a.form.groups) == 2
     c = costmodel.crossover(a, b, 10)
-    assert c.faster == "steady" and c.m.median == pytest.approx(L2_BYTES / (10 * 8), rel=1e-6)
+    assert c.faster == "steady" and c.m.median == pytest.approx(L2_BYTES / ((10 + costmodel.VECTORS) * 8), rel=1e-6)
 
 
 def test_who_wins_splits_the_map_at_the_crossover_and_marks_ties():
@@ -183,7 +224,7 @@ def test_the_sample_has_a_model_per_measured_lecture_variant(sample):
     """Every lecture-layout gradients variant of the quick sample (6 sizes) is fitted; frame (2 sizes) is not."""
     found = {x.variant.implementation: x for x in sample.models.gradients if x.variant.layout == s.LECTURE}
     assert set(found) == set(derive.implementations(sample.records))
-    assert all(x.fitted and len(x.errors) == 6 for x in found.values())
+    assert all(x.fitted and len(x.errors) == 2 and len(x.edge_errors) == 4 for x in found.values())
     frame = [x for x in sample.models.gradients if x.variant.layout == s.FRAME]
     assert frame and all(not x.fitted and "2 sizes" in x.reason for x in frame)
 
@@ -198,7 +239,9 @@ def test_summary_holds_models_and_crossovers_as_the_contract_names_them(tmp_path
                  and x[s.BENCHMARK] == s.GRADIENTS)
     fixed = numpy[s.MODEL_COEFFICIENTS][costmodel.FIXED]
     assert fixed[s.MODEL_UNIT] == "µs per call" and fixed["lo"] <= fixed["median"] <= fixed["hi"]
-    assert numpy[s.MODEL_HELD_OUT]["sizes"] == 6 and numpy[s.MODEL_FITS] is True
+    held = numpy[s.MODEL_HELD_OUT]
+    assert (held["sizes"], held[s.HELD_OUT_INSIDE], held[s.HELD_OUT_EDGES]["sizes"]) == (2, True, 4)
+    assert numpy[s.MODEL_FITS] is True
     pairs = {(c[s.CROSSOVER_FASTER], c[s.CROSSOVER_SLOWER], c[s.N]) for c in data[s.CROSSOVERS]}
     assert {frozenset(p[:2]) for p in pairs} >= {frozenset(("numpy", "numba")), frozenset(("numba", "numba_parallel"))}
     assert all(tuple(c) == s.CROSSOVER_FIELDS and (c[s.M] is None) == (c[s.REASON] is not None)
@@ -258,16 +301,18 @@ def test_predict_prints_the_time_its_interval_and_the_model_error(capsys):
     """Inside the grid but off it (n = 30, m = 3,000): a time between its neighbours' and the held-out error."""
     code, out, _ = predicted(capsys, SAMPLE.parent, "numpy", 30, 3000)
     assert code == 0 and "numpy (lecture, float64, 1 thread) at n = 30, m = 3,000:" in out
-    assert "95% interval" in out and "held-out error median" in out and "extrapolates" not in out
+    assert "95% interval" in out and "held-out error inside the measured ranges median" in out
+    assert "extrapolat" not in out
     code, out, _ = predicted(capsys, SAMPLE, "numpy", 30, 3000, "--json")
     found = json.loads(out)
     assert code == 0 and found["seconds"]["lo"] < found["seconds"]["median"] < found["seconds"]["hi"]
-    assert found["extrapolation"] == {} and found[s.MODEL_HELD_OUT]["sizes"] == 6
+    assert found["extrapolation"] == {} and found[s.MODEL_HELD_OUT]["sizes"] == 2
 
 
 def test_predict_says_how_far_it_extrapolates(capsys):
     code, out, _ = predicted(capsys, SAMPLE, "numpy", 300, 3000)
     assert code == 0 and "extrapolates: n is 3× outside the fitted range" in out
+    assert "held-out error at the ends of the fitted m ranges, predicted by extrapolating a grid step" in out
 
 
 @pytest.mark.parametrize(("args", "message"), [

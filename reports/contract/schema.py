@@ -182,7 +182,10 @@ REASON = "reason"  # SKIPPED entries: why the case did not run
 MODELS = "models"  # [{MODEL_FIELDS}]: one per (benchmark, implementation, layout, dtype, threads, workers)
 CROSSOVERS = "crossovers"  # [{CROSSOVER_FIELDS}]: per pair and measured n
 MODEL_SIZES, MODEL_FORM, MODEL_COEFFICIENTS = "sizes", "form", "coefficients"
-MODEL_HELD_OUT, MODEL_FITS = "held_out", "fits"  # held_out: {"median", "worst", "sizes"} relative errors
+# held_out: {"median", "worst", "sizes"} relative errors of the sizes the verdict weighs (inside: those inside
+# each n's measured m range, else all), "inside", and "edges": {"median", "worst", "sizes"} at the ranges' ends.
+MODEL_HELD_OUT, MODEL_FITS = "held_out", "fits"
+HELD_OUT_INSIDE, HELD_OUT_EDGES = "inside", "edges"
 MODEL_UNIT, MODEL_READ_GBS = "unit", "read_gbs"  # each coefficient: {"median", "lo", "hi", "unit"[, "read_gbs"]}
 MODEL_FIELDS = (BENCHMARK, IMPLEMENTATION, LAYOUT, DTYPE, THREADS, WORKERS, MEMORY, MODEL_SIZES, MODEL_FORM,
                 MODEL_COEFFICIENTS, MODEL_HELD_OUT, MODEL_FITS, REASON)
