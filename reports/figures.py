@@ -551,10 +551,11 @@ def predicted_vs_measured(v: SeriesView, path: Path) -> Path | None:
         left.plot(span, np.multiply(span, k), color="0.5", linestyle=":", linewidth=1)
         right.axhline(k, color="0.5", linestyle=":", linewidth=1)
     right.axhline(1, color="black", linewidth=1)
-    left.set(xscale="log", yscale="log", xlabel="measured " + TIME_LABEL, ylabel="predicted from the other sizes (s)",
-             title=f"dotted: ±{bound:.0%}, the bound inside the m ranges; pale: at their ends (extrapolated)")
-    right.set(xscale="log", xlabel="measured " + TIME_LABEL, ylabel="predicted ÷ measured",
-              title=f"squares: more threads; hollow: not {derive.REFERENCE_DTYPE}")
+    left.set(xscale="log", yscale="log", xlabel="measured " + TIME_LABEL, ylabel="predicted from the other sizes (s)")
+    left.set_title(f"dotted: ±{bound:.0%}, the bound inside the m ranges;\npale: at their ends (extrapolated)",
+                   fontsize=9)
+    right.set(xscale="log", xlabel="measured " + TIME_LABEL, ylabel="predicted ÷ measured")
+    right.set_title(f"squares: more threads;\nhollow: not {derive.REFERENCE_DTYPE}", fontsize=9)
     left.grid(True, alpha=0.3)
     right.grid(True, alpha=0.3)
     right.legend(**LEGEND)

@@ -571,8 +571,8 @@ def models_section(v: SeriesView) -> str:
              "the run has rounds); 95% intervals from a bootstrap of the rounds (fixed seed). Held-out error: each "
              "size predicted from a fit to the others (median / worst, how many sizes), inside each n's measured m "
              "range (interpolation: what crossovers and the map use) and at its ends (extrapolation by a grid step). "
-             f"A model whose held-out median error inside exceeds {costmodel.HELD_OUT_BOUND:.0%} (at the ends, "
-             "where no size lies inside) is marked and yields no crossover. Rates may differ by the memory level "
+             f"A model whose held-out median error inside exceeds {costmodel.HELD_OUT_BOUND:.0%} (over all sizes "
+             "where none lies inside) is marked and yields no crossover. Rates may differ by the memory level "
              "the call's data (X, y and one m-long vector) fit in. GB/s: bytes "
              "per element ÷ the per-element time, the speed X would be read at if reading were all that element "
              f"cost (shown from {READ_RATE_SHOWN:g} × the run's lowest read ceiling up). See docs/costmodel.md.",
