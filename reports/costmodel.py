@@ -435,13 +435,15 @@ class Crossover:
     m: Estimate | None
     span: tuple[int, int]  # the m range both were measured over at this n
     reason: str | None = None
+    earlier: tuple[float, ...] = ()  # below m, where the fitted lead also changes hands (no interval: see below)
 
     def as_dict(self) -> dict:
         v = self.before
         return {s.CROSSOVER_FASTER: self.faster, s.CROSSOVER_SLOWER: self.slower, s.N: self.n,
                 s.M: self.m.as_dict() if self.m else None, s.REASON: self.reason, s.LAYOUT: v.layout,
                 s.DTYPE: v.dtype, s.THREADS: v.threads, s.WORKERS: self.after.workers,
-                s.BENCHMARK: v.benchmark, s.CROSSOVER_RANGE: list(self.span)}
+                s.BENCHMARK: v.benchmark, s.CROSSOVER_RANGE: list(self.span),
+                s.CROSSOVER_EARLIER: list(self.earlier)}
 
 
 def pieces(a: Model, b: Model, n: int, span: tuple[int, int]) -> list[tuple[float, float]]:
@@ -478,6 +480,21 @@ def crossing(a: Model, b: Model, n: int, span: tuple[int, int], faster_is_b: boo
     return out
 
 
+def changes(a: Model, b: Model, n: int, span: tuple[int, int]) -> list[float]:
+    """Every m within span where the fitted models' lead changes hands, in order: a root inside a piece (the
+    times are linear in m there) or a level boundary where the advantage jumps across zero."""
+    found, before = [], None
+    for lo, hi in reversed(pieces(a, b, n, span)):  # bottom first
+        ends = (lo * (1 + 1e-9), hi * (1 - 1e-9))  # just inside the piece
+        bottom, top = (float(advantage(a, b, n, x, True, a.coef, b.coef)[0]) for x in ends)
+        if before is not None and (before > 0) != (bottom > 0):
+            found.append(lo)  # the jump at the boundary changes the lead
+        if (bottom > 0) != (top > 0):
+            found.append(lo + (hi - lo) * bottom / (bottom - top))
+        before = top
+    return found
+
+
 def crossover(a: Model, b: Model, n: int) -> Crossover | None:
     """a → b at n, over the m both were measured at; None where they share no m range at this n."""
     ms = [[p.m for p in x.points if p.n == n] for x in (a, b)]
@@ -494,8 +511,10 @@ def crossover(a: Model, b: Model, n: int) -> Crossover | None:
     if not math.isfinite(m):
         return Crossover(a.variant, b.variant, n, faster, slower, None, span,
                          f"not within the measured range (m = {span[0]:,}–{span[1]:,}): {faster} is faster throughout")
+    # The interval is the last change's: the bootstrap's replicates need not change hands as often as the fit.
+    earlier = tuple(x for x in changes(a, b, n, span) if x < m * (1 - 1e-9))
     return Crossover(a.variant, b.variant, n, faster, slower,
-                     estimate(m, crossing(a, b, n, span, faster_is_b, a.draws, b.draws)), span)
+                     estimate(m, crossing(a, b, n, span, faster_is_b, a.draws, b.draws)), span, earlier=earlier)
 
 
 def matching(models: list[Model], before: str, after: str, benchmark: str) -> list[tuple[Model, Model]]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import math
+from collections import Counter
 from pathlib import Path
 
 import matplotlib
@@ -484,14 +486,20 @@ def who_wins(v: SeriesView, path: Path) -> Path | None:
         # colour of the one measured fastest.
         style = {"marker": "o", "facecolor": "none"} if agrees else {"marker": "X", "color": colors.get(name, "k")}
         ax.scatter(m, n, s=80, edgecolor="black", linewidth=1.2, zorder=3, clip_on=False, **style)
-    for c in v.models.crossovers:
-        if c.m is not None and c.before in [x.variant for x in w.models] and c.after in [x.variant for x in w.models]:
+    drawn = [x.variant for x in w.models]
+    stacked: Counter = Counter()  # labels already at each n: the next one goes a line further out
+    for c in sorted(v.models.crossovers, key=lambda c: (c.n, c.m.median if c.m else 0)):
+        if c.m is not None and c.before in drawn and c.after in drawn:
             lo, hi = c.m.lo or c.span[0], c.m.hi or c.span[1]
             ax.errorbar(c.m.median, c.n, xerr=[[c.m.median - lo], [hi - c.m.median]], fmt="|", color="black",
                         markersize=14, capsize=4, zorder=4)
             below = c.n == w.n[-1]  # the top row's label goes under its bar, every other one above
+            offset = 5 + 10 * stacked[c.n]
+            stacked[c.n] += 1
+            right = math.log(c.m.median / w.m[0]) > 0.6 * math.log(w.m[-1] / w.m[0])  # else it runs off the map
             ax.annotate(fmt.drawn(f"{c.faster} overtakes {c.slower}"), (c.m.median, c.n),
-                        xytext=(4, -5 if below else 5), textcoords="offset points", ha="left",
+                        xytext=(-4 if right else 4, -offset if below else offset), textcoords="offset points",
+                        ha="right" if right else "left",
                         va="top" if below else "bottom", fontsize=7, zorder=4,
                         bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.7, "linewidth": 0})
     ax.set(xscale="log", yscale="log", xlabel="m (examples)", ylabel="n (features)", xlim=edges(w.m)[[0, -1]],
@@ -524,8 +532,9 @@ def who_wins(v: SeriesView, path: Path) -> Path | None:
 
 
 def predicted_vs_measured(v: SeriesView, path: Path) -> Path | None:
-    """Each size's time predicted by the model fitted to the other sizes, against the measured median."""
-    models = [x for x in (v.models.models if v.models else []) if x.fitted and np.isfinite(x.held_out).any()]
+    """Each size's time predicted by the model fitted to the other sizes, against the measured median: the map's
+    models (lecture layout, reference dtype, fewest threads); every model's errors are in the report's table."""
+    models = [x for x in (v.models.map_models() if v.models else []) if x.fitted and np.isfinite(x.held_out).any()]
     if not models:
         return None
     colors = Style(v.records).colors
@@ -534,9 +543,7 @@ def predicted_vs_measured(v: SeriesView, path: Path) -> Path | None:
                                        "the measurement", width=5.2, height=4.4)
     for x in models:
         v_ = x.variant
-        style = {"color": colors.get(v_.implementation, "black"), "linestyle": "none", "markersize": 5,
-                 "marker": "o" if v_.threads == 1 else "s",
-                 **({} if v_.dtype == derive.REFERENCE_DTYPE else {"markerfacecolor": "none"})}
+        style = {"color": colors.get(v_.implementation, "black"), "linestyle": "none", "markersize": 5, "marker": "o"}
         within = costmodel.inside(x.points)
         for where, extra in ((within, {"label": fmt.drawn(v_.label + ("" if x.fits else " (beyond bound)"))}),
                              (~within, {"alpha": 0.35})):  # the ends of an m range: extrapolated, paler
@@ -554,8 +561,11 @@ def predicted_vs_measured(v: SeriesView, path: Path) -> Path | None:
     left.set(xscale="log", yscale="log", xlabel="measured " + TIME_LABEL, ylabel="predicted from the other sizes (s)")
     left.set_title(f"dotted: ±{bound:.0%}, the bound inside the m ranges;\npale: at their ends (extrapolated)",
                    fontsize=9)
-    right.set(xscale="log", xlabel="measured " + TIME_LABEL, ylabel="predicted ÷ measured")
-    right.set_title(f"squares: more threads;\nhollow: not {derive.REFERENCE_DTYPE}", fontsize=9)
+    right.set(xscale="log", yscale="log", xlabel="measured " + TIME_LABEL, ylabel="predicted ÷ measured")
+    right.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}"))
+    right.yaxis.set_minor_formatter(FuncFormatter(lambda y, _: f"{y:g}" if round(y, 1) in (0.5, 0.7, 1.5, 2) else ""))
+    v0 = models[0].variant
+    right.set_title(fmt.drawn(f"{v0.dtype}, {fmt.threads(v0.threads)},\n{v0.layout} layout"), fontsize=9)
     left.grid(True, alpha=0.3)
     right.grid(True, alpha=0.3)
     right.legend(**LEGEND)

@@ -33,8 +33,10 @@ FIGURE_TEXT = {
                 "model is wrong). Bars: the crossovers of the pairs compared below (whether or not either is the "
                 "fastest there), with their 95% intervals.",
     "predicted_vs_measured": "Each size's time predicted by its implementation's model fitted to the other "
-                             "sizes (held out), against the measured median: left on log axes, right as "
-                             "predicted ÷ measured; dotted: the error bound a model must meet.",
+                             "sizes (held out), against the measured median, for the map's models: left on log "
+                             "axes, right as predicted ÷ measured; dotted: the error bound a model must meet "
+                             "inside the m ranges; pale: the ends of a range (extrapolated). The table below "
+                             "states every model's errors.",
     "counts": "Counted under callgrind, one thread, per gradient call: instructions per element of X (n·m; log "
               "scale; left) and reads of X, the bytes read from memory ÷ the bytes of X (right; drawn only where X "
               "is several times the simulated last-level cache). A bar per implementation, a group per size.",
@@ -542,8 +544,14 @@ def crossover_row(c) -> list[str]:
     pair = fmt.md(f"{c.before.label} → {c.after.label}")
     if c.m is None:
         return [pair, f"{c.n:,}", "–", fmt.md(c.reason)]
+    if c.earlier:
+        marks = ", ".join(f"{x:,.0f}" for x in c.earlier)
+        below = (f"{fmt.md(c.slower)} faster just below; the lead also changes hands at m ≈ {marks}, and "
+                 f"{fmt.md(c.faster if len(c.earlier) % 2 else c.slower)} is faster at the bottom")
+    else:
+        below = f"{fmt.md(c.slower)} below"
     return [pair, f"{c.n:,}", with_interval(c.m.as_dict()),
-            f"{fmt.md(c.faster)} faster above, {fmt.md(c.slower)} below (measured m = {c.span[0]:,}–{c.span[1]:,})"]
+            f"{fmt.md(c.faster)} faster above, {below} (measured m = {c.span[0]:,}–{c.span[1]:,})"]
 
 
 def estimate_lines(found) -> str:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import impls
-from reports import cli, costmodel, derive, figures
+from reports import cli, costmodel, derive, figures, markdown
 from reports.contract import schema as s
 from reports.costmodel import Form, Point, Variant
 from reports.load import load
@@ -198,6 +198,24 @@ def test_a_crossover_at_a_level_boundary_is_the_boundary():
     assert len(a.form.groups) == 2
     c = costmodel.crossover(a, b, 10)
     assert c.faster == "steady" and c.m.median == pytest.approx(L2_BYTES / ((10 + costmodel.VECTORS) * 8), rel=1e-6)
+
+
+def test_a_lead_that_changes_hands_more_than_once_names_every_change():
+    """A dear call with a cheap element inside L2 overtakes a steady rival at m = 7,250 (n = 10) and loses the lead
+    again where it leaves L2: the crossover is the last change, the earlier one is named, and so is the bottom."""
+    cost = lambda n, m: 30e-6 + (0.1e-9 if in_l2(n, m) else 1e-9) * n * m  # noqa: E731
+    ms = (100, 300, 1000, 3000, 10_000, 30_000, 100_000)
+    levels = {s.L2: L2_BYTES, s.L3: 2**25}
+    a = costmodel.fit(variant("jumps"), points(cost, ns=(10, 30, 100), ms=ms), levels)
+    b = costmodel.fit(variant("steady"), points(linear(1e-6, 0, 0.5e-9), ns=(10, 30, 100), ms=ms), levels)
+    c = costmodel.crossover(a, b, 10)
+    boundary = L2_BYTES / ((10 + costmodel.VECTORS) * 8)
+    assert c.faster == "steady" and c.m.median == pytest.approx(boundary, rel=1e-6)
+    assert c.earlier == pytest.approx((29e-6 / (0.4e-9 * 10),), rel=1e-6)
+    assert c.as_dict()[s.CROSSOVER_EARLIER] == list(c.earlier)
+    row = markdown.crossover_row(c)[-1]
+    assert ("jumps faster just below; the lead also changes hands at m ≈ 7,250, and steady is faster at the "
+            "bottom") in row
 
 
 def test_who_wins_splits_the_map_at_the_crossover_and_marks_ties():
