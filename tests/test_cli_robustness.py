@@ -191,8 +191,9 @@ def python_m_reports(*args: str, cwd: Path, prefix: tuple[str, ...] = (), **kwar
 
 
 # Makes the terminal on stdin its controlling terminal (as a shell gives a job one), then runs the command.
-WITH_TERMINAL = ("import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
-                 "os.execv(sys.argv[1], sys.argv[1:])")
+# A terminal's session leader: SIGHUP at its default even where the test run itself ignores it (under nohup).
+WITH_TERMINAL = ("import fcntl, os, signal, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+                 "signal.signal(signal.SIGHUP, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])")
 
 
 @pytest.mark.slow

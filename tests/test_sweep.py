@@ -260,8 +260,8 @@ from pathlib import Path
 from reports import sweep
 from reports.contract.records import to_json
 
-if sys.argv[1] == "nohup":  # as `nohup` starts a command
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+# As `nohup` starts a command, or as a terminal does: the default, even where the test run itself ignores SIGHUP.
+signal.signal(signal.SIGHUP, signal.SIG_IGN if sys.argv[1] == "nohup" else signal.SIG_DFL)
 work = Path(sys.argv[2])
 result = sweep.run(work, sys.argv[3:], dict(os.environ), work / "pytest.log")
 print(json.dumps({"signum": result.signum, "timed": [e["name"] for e in result.output["benchmarks"]],
