@@ -76,12 +76,7 @@ def memory_level(bytes_x: int, threads: int) -> str:
     temporaries share those caches, so near a boundary X can spill to the next level: that only
     makes a timing slower than its ceiling, never faster.
     """
-    sizes = caches()
-    if bytes_x <= sizes[schema.L2] * threads:
-        return schema.L2
-    if bytes_x <= sizes[schema.L3]:
-        return schema.L3
-    return schema.DRAM
+    return schema.level_of(bytes_x, threads, caches())
 
 
 def level_bytes() -> dict[str, int]:

@@ -180,6 +180,13 @@ def footprint(n, m, itemsize) -> np.ndarray:
     return (np.asarray(n, dtype=float) + VECTORS) * np.asarray(m, dtype=float) * itemsize
 
 
+def determined(a: np.ndarray) -> bool:
+    """Whether these sizes (rows) determine every coefficient (column): full column rank, columns scaled to
+    their largest entry (seconds per call against per element would otherwise look dependent)."""
+    peak = a.max(axis=0)
+    return np.linalg.matrix_rank(a / np.where(peak > 0, peak, 1)) == a.shape[1]
+
+
 def nnls(a: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Non-negative c minimising Σ((a·c − t)/t)², for each row of t (replicates × sizes): replicates × columns."""
     t = np.atleast_2d(t)
@@ -189,7 +196,7 @@ def nnls(a: np.ndarray, t: np.ndarray) -> np.ndarray:
     for size in range(1, k + 1):
         for cols in itertools.combinations(range(k), size):
             sub = a[:, cols]
-            if np.linalg.matrix_rank(sub / sub.max(axis=0)) < size:
+            if not determined(sub):
                 continue  # these columns cannot all be determined by these sizes
             ws = w[:, :, cols]
             scale = np.linalg.norm(ws, axis=1, keepdims=True)  # equilibrated: seconds per call vs per element
@@ -214,7 +221,7 @@ def held_out(form: Form, points: list[Point], itemsize: int) -> np.ndarray:
     for i, p in enumerate(points):
         rest = points[:i] + points[i + 1:]
         a = design(form, rest, itemsize)
-        if np.linalg.matrix_rank(a / np.where(a.max(axis=0) > 0, a.max(axis=0), 1)) == a.shape[1]:
+        if determined(a):
             found[i] = design(form, [p], itemsize)[0] @ nnls(a, np.array([q.seconds for q in rest]))[0]
     return found  # NaN: the others do not determine every coefficient (p was the only size with its n, say)
 
@@ -238,14 +245,6 @@ def judged_errors(predicted: np.ndarray, points: list[Point]) -> np.ndarray:
     return within if len(within) else relative_errors(predicted, points)
 
 
-def level_of(nbytes: float, threads: int, level_bytes: dict[str, int]) -> str:
-    """The smallest level whose recorded capacity holds nbytes at this thread count."""
-    for level in LEVEL_ORDER[:-1]:
-        if nbytes <= capacity(level, threads, level_bytes):
-            return level
-    return LEVEL_ORDER[-1]
-
-
 def level_groups(levels: list[str]) -> tuple[tuple[str, ...], ...]:
     """Levels in order, merged upward until each group holds LEVEL_MIN_SIZES sizes (a short tail joins the last)."""
     counts = Counter(levels)
@@ -260,12 +259,6 @@ def level_groups(levels: list[str]) -> tuple[tuple[str, ...], ...]:
     return tuple(groups)
 
 
-def capacity(level: str, threads: int, level_bytes: dict[str, int]) -> float | None:
-    """Bytes of X a level holds at this thread count (L2 is per core: threads' L2s together), as the run records."""
-    found = level_bytes.get(level)
-    return None if found is None else found * (threads if level == s.L2 else 1)
-
-
 def candidate_forms(points: list[Point], v: Variant, level_bytes: dict[str, int]) -> list[Form]:
     """One rate, and per-level rates where every group has enough sizes and the run recorded the levels' bytes
     (host memory only: a device's timings have no level)."""
@@ -274,8 +267,9 @@ def candidate_forms(points: list[Point], v: Variant, level_bytes: dict[str, int]
     forms = [base]
     recorded = all(p.level for p in points) and all(x in level_bytes for x in LEVEL_ORDER[:-1])
     if recorded:
-        groups = level_groups([level_of(footprint(p.n, p.m, v.itemsize), v.threads, level_bytes) for p in points])
-        bounds = tuple(capacity(g[-1], v.threads, level_bytes) for g in groups[:-1])
+        levels = [s.level_of(footprint(p.n, p.m, v.itemsize), v.threads, level_bytes) for p in points]
+        groups = level_groups(levels)
+        bounds = tuple(s.capacity(g[-1], v.threads, level_bytes) for g in groups[:-1])
         if len(groups) > 1:
             forms.append(Form(base.per_example, groups, bounds))
             forms += [Form(True, groups, bounds, example_by_level=True)] if base.per_example else []
@@ -323,7 +317,7 @@ class Model:
     @property
     def judged_inside(self) -> bool:
         """Whether the errors are those of sizes inside the measured m ranges (else of all sizes)."""
-        return bool(len(relative_errors(self.held_out, self.points, inside(self.points))))
+        return bool((inside(self.points) & np.isfinite(self.held_out)).any())
 
     @property
     def edge_errors(self) -> np.ndarray:

@@ -111,9 +111,9 @@ def test_a_per_example_rate_by_level_is_chosen_where_that_cost_changes():
 def test_the_level_counts_the_vectors_of_m_beside_x():
     """At n = 1, X of 0.8 MB fits a 1 MiB L2, but with y and one vector of m beside it the call's data do not."""
     assert 1 * 10**5 * 8 <= L2_BYTES
-    assert costmodel.level_of(costmodel.footprint(1, 10**5, 8), 1, {s.L2: L2_BYTES, s.L3: 2**25}) == s.L3
-    assert costmodel.level_of(costmodel.footprint(100, 10**3, 8), 1, {s.L2: L2_BYTES, s.L3: 2**25}) == s.L2
-    assert costmodel.level_of(costmodel.footprint(100, 10**3, 8), 1, {s.L2: 2**19, s.L3: 2**25}) == s.L3
+    assert s.level_of(costmodel.footprint(1, 10**5, 8), 1, {s.L2: L2_BYTES, s.L3: 2**25}) == s.L3
+    assert s.level_of(costmodel.footprint(100, 10**3, 8), 1, {s.L2: L2_BYTES, s.L3: 2**25}) == s.L2
+    assert s.level_of(costmodel.footprint(100, 10**3, 8), 1, {s.L2: 2**19, s.L3: 2**25}) == s.L3
 
 
 def test_errors_inside_the_m_ranges_judge_a_model_and_the_ends_are_stated_apart():

@@ -67,6 +67,17 @@ LAYOUTS = (LECTURE, FRAME)
 L2, L3, DRAM = "L2", "L3", "DRAM"
 LEVELS = (L2, L3, DRAM)
 
+
+def capacity(level: str, threads: int, level_bytes: dict[str, int]) -> int | None:
+    """Bytes a level holds at this thread count (L2 is per core: threads' L2s together; None: not recorded)."""
+    found = level_bytes.get(level)
+    return None if found is None else found * (threads if level == L2 else 1)
+
+
+def level_of(nbytes: float, threads: int, level_bytes: dict[str, int]) -> str:
+    """The smallest level that holds nbytes at this thread count; DRAM beyond the recorded caches."""
+    return next((x for x in LEVELS[:-1] if nbytes <= capacity(x, threads, level_bytes)), DRAM)
+
 # --- where X is read from ---------------------------------------------------------------------------
 HOST, DEVICE = "host", "device"  # main memory (the CPU's ceilings apply) or a GPU's memory
 
