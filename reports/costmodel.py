@@ -28,7 +28,9 @@ predicted by the model fitted to the others. Sizes inside the m range measured a
 interpolation, which is all that crossovers (solved within that range) and the map use; the sizes at
 its ends test extrapolation by the grid's step, which `predict` states when it extrapolates. A model
 whose held-out median error inside the range exceeds HELD_OUT_BOUND (over all sizes where none lies
-inside) is marked as not fitting and yields no crossover.
+inside) is marked as not fitting and yields no crossover. A crossover is sought below the m from which the
+two models' 95% prediction intervals overlap up to the range's top (the map's tie rule): two calls bound by
+the same read of X at large m would otherwise have their crossover placed by noise.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import itertools
 import math
 import zlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -52,6 +54,7 @@ SEED = 24  # the bootstrap's seed: every report and `predict` draw the same repl
 LEVEL_MIN_SIZES = 3  # measured sizes a memory level (or group of levels) needs for rates of its own
 VECTORS = 2  # m-long vectors beside X that a call touches (y, and σ(Z) or dZ): they count where data lives
 FAR = 10.0  # a prediction beyond this factor outside the fitted n or m range is refused (no model speaks for it)
+TIE_STEPS = 64  # m values (log-spaced) per crossover at which the two models' intervals are compared
 ESTIMATE_FACTOR = 3.0  # a Spec.cost_ns estimate off by more than this from the fitted model is reported
 LEVEL_ORDER = s.LEVELS  # L2, L3, DRAM: smallest first
 
@@ -407,11 +410,28 @@ def scaling_records(records: list[Record]) -> list[Record]:
     return list(best.values())
 
 
+def points_by_variant(records: list[Record], visits: dict[tuple, list[Rounds]]) -> dict[Variant, list[Point]]:
+    """Each variant's Points, with the rounds of visits (derive.pool's keys) where a size has them."""
+    return {v: [point(r, visits.get((r.series, *r.size), [])) for r in found] for v, found in variants(records).items()}
+
+
 def fit_records(records: list[Record], rounds: list[Rounds], level_bytes: dict[str, int]) -> list[Model]:
     """A Model per variant of records (gradients, or scaling), rounds paired by derive.pool."""
-    visits = derive.pool(rounds)
-    return [fit(v, [point(r, visits.get((r.series, *r.size), [])) for r in found], level_bytes)
-            for v, found in variants(records).items()]
+    return [fit(v, points, level_bytes) for v, points in points_by_variant(records, derive.pool(rounds)).items()]
+
+
+def with_same_call(scaling: dict[Variant, list[Point]], gradients: dict[Variant, list[Point]]) -> None:
+    """Give the scaling benchmark's NumPy the gradients benchmark's sizes of the same variant, in place.
+
+    It is the same call (problem.gradients on the same data under the same thread cap), and its few scaling
+    sizes alone cannot give a rate per memory level; where both benchmarks measured a size, the gradients
+    benchmark's time is kept (it has interleaved rounds).
+    """
+    for v, points in scaling.items():
+        if v.implementation == SCALING_PAIR[0]:
+            same = gradients.get(replace(v, benchmark=s.GRADIENTS), [])
+            have = {(p.n, p.m) for p in same}
+            points[:] = same + [p for p in points if (p.n, p.m) not in have]
 
 
 # --- crossovers ----------------------------------------------------------------------------------------
@@ -430,6 +450,7 @@ class Crossover:
     span: tuple[int, int]  # the m range both were measured over at this n
     reason: str | None = None
     earlier: tuple[float, ...] = ()  # below m, where the fitted lead also changes hands (no interval: see below)
+    tied_from: float | None = None  # from this m up to the span's top their 95% intervals overlap (None: apart there)
 
     def as_dict(self) -> dict:
         v = self.before
@@ -437,7 +458,27 @@ class Crossover:
                 s.M: self.m.as_dict() if self.m else None, s.REASON: self.reason, s.LAYOUT: v.layout,
                 s.DTYPE: v.dtype, s.THREADS: v.threads, s.WORKERS: self.after.workers,
                 s.BENCHMARK: v.benchmark, s.CROSSOVER_RANGE: list(self.span),
-                s.CROSSOVER_EARLIER: list(self.earlier)}
+                s.CROSSOVER_EARLIER: list(self.earlier), s.CROSSOVER_TIED: self.tied_from}
+
+
+def bands(x: Model, n, m) -> tuple[np.ndarray, np.ndarray]:
+    """The 2.5% and 97.5% quantiles of x's bootstrap predictions at sizes (n, m) (arrays of one shape)."""
+    draws = x.times(n, m, x.draws)  # replicates × sizes
+    return np.quantile(draws, 0.025, axis=0), np.quantile(draws, 0.975, axis=0)
+
+
+def apart_below(a: Model, b: Model, n: int, span: tuple[int, int]) -> tuple[float | None, float | None]:
+    """(top, tied_from): the largest m of span (on a log grid) at which a's and b's 95% prediction intervals are
+    apart, and the m from which they overlap up to span's top (None: apart at the top). top None: they
+    overlap throughout. Two calls that end bound by the same read of X (NumPy and Numba's two passes) tie
+    there: who is faster at the top would be the noise's choice, so the crossover is sought below the tie."""
+    ms = np.geomspace(span[0], span[1], TIE_STEPS)
+    (alo, ahi), (blo, bhi) = (bands(x, np.full_like(ms, n), ms) for x in (a, b))
+    apart = np.flatnonzero((alo > bhi) | (blo > ahi))
+    if not len(apart):
+        return None, float(span[0])
+    last = int(apart[-1])
+    return (float(span[1]), None) if last == len(ms) - 1 else (float(ms[last]), float(ms[last + 1]))
 
 
 def pieces(a: Model, b: Model, n: int, span: tuple[int, int]) -> list[tuple[float, float]]:
@@ -497,18 +538,26 @@ def crossover(a: Model, b: Model, n: int) -> Crossover | None:
     span = (max(min(ms[0]), min(ms[1])), min(max(ms[0]), max(ms[1])))
     why = a.why_not or b.why_not
     names = (a.variant.implementation, b.variant.implementation)
+    measured = f"the measured range (m = {span[0]:,}–{span[1]:,})"
     if why:
         return Crossover(a.variant, b.variant, n, names[1], names[0], None, span, why)
-    faster_is_b = bool(advantage(a, b, n, span[1], True, a.coef, b.coef)[0] > 0)
+    top, tie = apart_below(a, b, n, span)
+    if top is None:
+        return Crossover(a.variant, b.variant, n, names[1], names[0], None, span,
+                         f"within each other's 95% intervals throughout {measured}: neither is faster", tied_from=tie)
+    below = (span[0], top)  # where one of them is faster: up to the tie, if any
+    faster_is_b = bool(advantage(a, b, n, top, True, a.coef, b.coef)[0] > 0)
     faster, slower = names[::-1] if faster_is_b else names
-    m = float(crossing(a, b, n, span, faster_is_b, a.coef, b.coef)[0])
+    m = float(crossing(a, b, n, below, faster_is_b, a.coef, b.coef)[0])
     if not math.isfinite(m):
+        where = "throughout" if tie is None else f"up to m ≈ {top:,.0f}, within each other's 95% intervals above"
         return Crossover(a.variant, b.variant, n, faster, slower, None, span,
-                         f"not within the measured range (m = {span[0]:,}–{span[1]:,}): {faster} is faster throughout")
+                         f"not within {measured}: {faster} is faster {where}", tied_from=tie)
     # The interval is the last change's: the bootstrap's replicates need not change hands as often as the fit.
-    earlier = tuple(x for x in changes(a, b, n, span) if x < m * (1 - 1e-9))
+    earlier = tuple(x for x in changes(a, b, n, below) if x < m * (1 - 1e-9))
     return Crossover(a.variant, b.variant, n, faster, slower,
-                     estimate(m, crossing(a, b, n, span, faster_is_b, a.draws, b.draws)), span, earlier=earlier)
+                     estimate(m, crossing(a, b, n, below, faster_is_b, a.draws, b.draws)), span, earlier=earlier,
+                     tied_from=tie)
 
 
 def matching(models: list[Model], before: str, after: str, benchmark: str) -> list[tuple[Model, Model]]:
@@ -577,13 +626,8 @@ def who_wins(models: list[Model], rows: int = 40, cols: int = 60) -> WhoWins | N
     n = np.geomspace(min(ns), max(ns), rows) if max(ns) > min(ns) else np.array([float(ns[0])])
     m = np.geomspace(min(ms), max(ms), cols)
     gn, gm = (x.ravel() for x in np.meshgrid(n, m, indexing="ij"))
-    mid, lo, hi = [], [], []
-    for x in models:
-        draws = x.times(gn, gm, x.draws)  # replicates × grid points
-        mid.append(x.times(gn, gm))
-        lo.append(np.quantile(draws, 0.025, axis=0))
-        hi.append(np.quantile(draws, 0.975, axis=0))
-    mid, lo, hi = np.array(mid), np.array(lo), np.array(hi)
+    mid = np.array([x.times(gn, gm) for x in models])
+    lo, hi = (np.array(q) for q in zip(*(bands(x, gn, gm) for x in models), strict=True))
     winner, runner_up = np.argsort(mid, axis=0)[:2]
     cols_ = np.arange(len(gn))
     others = np.where(np.arange(len(models))[:, None] == winner[None, :], np.inf, lo)
@@ -631,10 +675,11 @@ class Models:
 
 def analyse(results: Results, v: derive.SeriesView) -> Models:
     """The models of one series: a gradients model per variant, scaling models, and the crossovers."""
-    rounds = [x for x in results.rounds if x.series == v.label]
-    level_bytes = v.run.level_bytes
-    models = fit_records(v.records, rounds, level_bytes)
-    models += fit_records(scaling_records(v.scaling), [], level_bytes)
+    visits = derive.pool([x for x in results.rounds if x.series == v.label])
+    gradients = points_by_variant(v.records, visits)
+    scaling = points_by_variant(scaling_records(v.scaling), {})  # Dask's rounds would not be the scaling's
+    with_same_call(scaling, gradients)
+    models = [fit(x, points, v.run.level_bytes) for x, points in (gradients | scaling).items()]
     return Models(models, crossovers(models))
 
 

@@ -550,8 +550,10 @@ def crossover_row(c) -> list[str]:
                  f"{fmt.md(c.faster if len(c.earlier) % 2 else c.slower)} is faster at the bottom")
     else:
         below = f"{fmt.md(c.slower)} below"
+    above = "above" if c.tied_from is None else f"above, up to m ≈ {c.tied_from:,.0f} (within each other's 95% " \
+                                                 f"intervals from there up)"
     return [pair, f"{c.n:,}", with_interval(c.m.as_dict()),
-            f"{fmt.md(c.faster)} faster above, {below} (measured m = {c.span[0]:,}–{c.span[1]:,})"]
+            f"{fmt.md(c.faster)} faster {above}, {below} (measured m = {c.span[0]:,}–{c.span[1]:,})"]
 
 
 def estimate_lines(found) -> str:

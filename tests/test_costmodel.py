@@ -218,6 +218,25 @@ def test_a_lead_that_changes_hands_more_than_once_names_every_change():
             "bottom") in row
 
 
+def test_two_bound_by_the_same_rate_tie_at_the_top_and_the_crossover_is_found_below():
+    """Inside L2 one pays 1 ns per element and 15 µs per call, the other 0.3 ns and 20 µs: the second overtakes at
+    m = 5 µs / 7 ns (n = 10). Beyond L2 both read at 2 ns per element, and 5 µs is within 5% noise there: a
+    tie from about the boundary up, not a lead the noise picks. Where the two overlap throughout, neither leads."""
+    ms = (100, 300, 1000, 3000, 10_000, 30_000, 100_000, 300_000)
+    levels = {s.L2: L2_BYTES, s.L3: 2**25}
+    cost = lambda c0, c2: lambda n, m: c0 + (c2 if in_l2(n, m) else 2e-9) * n * m  # noqa: E731
+    a = costmodel.fit(variant("numpy"), points(cost(15e-6, 1e-9), ns=(10, 30), ms=ms, noise=0.05, seed=1), levels)
+    b = costmodel.fit(variant("numba"), points(cost(20e-6, 0.3e-9), ns=(10, 30), ms=ms, noise=0.05, seed=11), levels)
+    c = costmodel.crossover(a, b, 10)
+    truth, boundary = 5e-6 / 0.7e-8, L2_BYTES / ((10 + costmodel.VECTORS) * 8)
+    assert (c.faster, c.slower) == ("numba", "numpy") and c.m.lo <= truth <= c.m.hi
+    assert boundary <= c.tied_from < 1.2 * boundary and c.as_dict()[s.CROSSOVER_TIED] == c.tied_from
+    assert f"up to m ≈ {c.tied_from:,.0f} (within each other's 95% intervals" in markdown.crossover_row(c)[-1]
+    same = costmodel.fit(variant("numba"), points(cost(15e-6, 1e-9), ns=(10, 30), ms=ms, noise=0.05, seed=3), levels)
+    c = costmodel.crossover(a, same, 10)
+    assert c.m is None and c.tied_from == ms[0] and "within each other's 95% intervals throughout" in c.reason
+
+
 def test_who_wins_splits_the_map_at_the_crossover_and_marks_ties():
     """Left of the crossover the cheap call wins, right of it the cheap element; near it they tie."""
     a, b = pair(noise=0.3)
@@ -365,3 +384,21 @@ def test_dask_is_set_against_numpy_on_as_many_threads_as_it_has_workers():
     assert {(c.before.threads, c.after.workers, c.n) for c in found} == {(1, 1, 10), (2, 2, 10)}
     two = next(c for c in found if c.after.workers == 2 and c.n == 10)
     assert two.faster == "dask" and two.m.median == pytest.approx(0.02 / (0.75e-9 * 10), rel=1e-3)
+
+
+def test_the_scaling_numpy_model_borrows_the_gradients_sizes_of_the_same_call():
+    """NumPy in the scaling benchmark is the gradients benchmark's call: its model gets the gradients sizes of its
+    variant (their times where both measured a size), so its L3 and DRAM sizes each get a rate."""
+    from reports.contract.records import Record
+
+    def record(benchmark, name, n, m, seconds, threads=1):
+        return Record(benchmark, name, n, m, "float64", threads, n * m * 8, seconds)
+
+    grad = costmodel.points_by_variant([record(s.GRADIENTS, "numpy", n, m, 1e-9 * n * m) for n in NS for m in MS], {})
+    scaled = costmodel.points_by_variant(
+        [record(s.SCALING, name, 10, m, 2e-9 * 10 * m) for m in (10**5, 10**7) for name in ("numpy", "dask")], {})
+    costmodel.with_same_call(scaled, grad)
+    by_name = {v.implementation: points for v, points in scaled.items()}
+    assert {(p.n, p.m) for p in by_name["numpy"]} == {(n, m) for n in NS for m in MS} | {(10, 10**7)}
+    assert next(p for p in by_name["numpy"] if (p.n, p.m) == (10, 10**5)).seconds == pytest.approx(1e-9 * 10**6)
+    assert len(by_name["dask"]) == 2  # Dask's scaling runs are not the gradients benchmark's Dask

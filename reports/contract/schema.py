@@ -202,5 +202,6 @@ MODEL_FIELDS = (BENCHMARK, IMPLEMENTATION, LAYOUT, DTYPE, THREADS, WORKERS, MEMO
                 MODEL_COEFFICIENTS, MODEL_HELD_OUT, MODEL_FITS, REASON)
 CROSSOVER_FASTER, CROSSOVER_SLOWER, CROSSOVER_RANGE = "faster", "slower", "m_range"
 CROSSOVER_EARLIER = "earlier_m"  # [m, …]: below m, where the fitted lead also changes hands (ascending)
+CROSSOVER_TIED = "tied_from_m"  # m from which up to the range's top the two are within each other's 95% intervals
 CROSSOVER_FIELDS = (CROSSOVER_FASTER, CROSSOVER_SLOWER, N, M, REASON, LAYOUT, DTYPE, THREADS, WORKERS, BENCHMARK,
-                    CROSSOVER_RANGE, CROSSOVER_EARLIER)
+                    CROSSOVER_RANGE, CROSSOVER_EARLIER, CROSSOVER_TIED)
