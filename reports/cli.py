@@ -141,8 +141,9 @@ def prediction_lines(p: costmodel.Prediction) -> list[str]:
     lines = [f"{x.variant.label} ({x.variant.layout}, {x.variant.dtype}, {fmt.threads(x.variant.threads)}) at "
              f"n = {p.n:,}, m = {p.m:,}: {fmt.time(e.median)} per call (95% interval {lo}–{hi})",
              f"model: {x.form.describe()}, fitted to {len(x.points)} sizes (n {extent['n'][0]:,}–{extent['n'][1]:,}, "
-             f"m {extent['m'][0]:,}–{extent['m'][1]:,}); held-out error {where} median {held['median']:.0%}, worst "
-             f"{held['worst']:.0%} ({verdict} the {costmodel.HELD_OUT_BOUND:.0%} bound)"]
+             f"m {extent['m'][0]:,}–{extent['m'][1]:,}); held-out error {where} median "
+             f"{costmodel.beside_bound(held['median'])}, worst {held['worst']:.0%} "
+             f"({verdict} the {costmodel.HELD_OUT_BOUND:.0%} bound)"]
     lines += [f"extrapolates: {axis} is {factor:.2g}× outside the fitted range" for axis, factor in p.outside.items()]
     edges = held[schema.HELD_OUT_EDGES]
     if p.outside and edges["sizes"]:

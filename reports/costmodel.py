@@ -343,7 +343,7 @@ class Model:
             return f"{self.variant.label}: no model ({self.reason})"
         if not self.fits:
             return (f"{self.variant.label}'s model does not fit: held-out median error "
-                    f"{np.median(self.errors):.0%} > {HELD_OUT_BOUND:.0%}")
+                    f"{beside_bound(float(np.median(self.errors)))} > {HELD_OUT_BOUND:.0%}")
         return None
 
     def coefficients(self) -> dict[str, Estimate]:
@@ -373,6 +373,11 @@ class Model:
             factor = max(lo / value, value / hi)
             out.update({axis: factor} if factor > 1 else {})
         return out
+
+
+def beside_bound(error: float) -> str:
+    """A held-out error in percent, with a decimal where whole percent would read as the bound itself."""
+    return f"{error:.1%}" if f"{error:.0%}" == f"{HELD_OUT_BOUND:.0%}" else f"{error:.0%}"
 
 
 def fit(v: Variant, points: list[Point], level_bytes: dict[str, int]) -> Model:

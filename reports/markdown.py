@@ -536,7 +536,7 @@ def model_row(x, floor: float) -> list[str]:
 
 def held_cell(h: dict) -> str:
     """'8% / 46% (4)': median / worst held-out error and how many sizes; '–' for none."""
-    return f"{h['median']:.0%} / {h['worst']:.0%} ({h['sizes']})" if h["sizes"] else "–"
+    return f"{costmodel.beside_bound(h['median'])} / {h['worst']:.0%} ({h['sizes']})" if h["sizes"] else "–"
 
 
 def crossover_row(c) -> list[str]:
@@ -597,7 +597,10 @@ def models_section(v: SeriesView) -> str:
               ] if reasons else []
     if found.crossovers:
         parts += ["Crossovers: at each n both were measured at, the m from which the faster one at the largest "
-                  "measured m stays faster (95% interval; … : past the measured range).",
+                  "measured m stays faster (95% interval; … : past the measured range). Where the two models' 95% "
+                  "intervals overlap up to the largest m (both bound by the same read of X, say), that tie is "
+                  "stated and the crossover is sought below it. NumPy's scaling model also uses the gradients "
+                  "benchmark's sizes of the same call.",
                   table(["pair", "n", "crossover m", ""], [crossover_row(c) for c in found.crossovers])]
     return "\n\n".join([*parts, estimate_lines(found)])
 

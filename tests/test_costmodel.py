@@ -143,6 +143,12 @@ def test_a_model_beyond_its_error_bound_is_marked_and_says_why():
     assert np.median(model.errors) > costmodel.HELD_OUT_BOUND and "does not fit" in model.why_not
 
 
+def test_an_error_just_past_the_bound_never_reads_as_the_bound():
+    """20.3% is beyond a 20% bound: shown with a decimal, so the report never says "20% > 20%"."""
+    assert costmodel.beside_bound(0.203) == "20.3%" and costmodel.beside_bound(0.196) == "19.6%"
+    assert costmodel.beside_bound(0.23) == "23%" and costmodel.beside_bound(0.08) == "8%"
+
+
 def test_the_bootstrap_is_reproducible_and_its_interval_holds_the_truth():
     """Same seed, same draws; with 5% noise per round the 95% intervals hold the coefficients used."""
     found = points(linear(5e-6, 2e-9, 0.3e-9), noise=0.05, seed=3)
