@@ -425,18 +425,20 @@ def fit_records(records: list[Record], rounds: list[Rounds], level_bytes: dict[s
     return [fit(v, points, level_bytes) for v, points in points_by_variant(records, derive.pool(rounds)).items()]
 
 
-def with_same_call(scaling: dict[Variant, list[Point]], gradients: dict[Variant, list[Point]]) -> None:
-    """Give the scaling benchmark's NumPy the gradients benchmark's sizes of the same variant, in place.
+def with_same_call(scaling: dict[Variant, list[Point]],
+                   gradients: dict[Variant, list[Point]]) -> dict[Variant, list[Point]]:
+    """The scaling points, the scaling benchmark's NumPy given the gradients benchmark's sizes of its variant.
 
     It is the same call (problem.gradients on the same data under the same thread cap), and its few scaling
     sizes alone cannot give a rate per memory level; where both benchmarks measured a size, the gradients
     benchmark's time is kept (it has interleaved rounds).
     """
-    for v, points in scaling.items():
-        if v.implementation == SCALING_PAIR[0]:
-            same = gradients.get(replace(v, benchmark=s.GRADIENTS), [])
-            have = {(p.n, p.m) for p in same}
-            points[:] = same + [p for p in points if (p.n, p.m) not in have]
+    def pooled(v: Variant, points: list[Point]) -> list[Point]:
+        same = gradients.get(replace(v, benchmark=s.GRADIENTS), []) if v.implementation == SCALING_PAIR[0] else []
+        have = {(p.n, p.m) for p in same}
+        return same + [p for p in points if (p.n, p.m) not in have]
+
+    return {v: pooled(v, points) for v, points in scaling.items()}
 
 
 # --- crossovers ----------------------------------------------------------------------------------------
@@ -682,8 +684,8 @@ def analyse(results: Results, v: derive.SeriesView) -> Models:
     """The models of one series: a gradients model per variant, scaling models, and the crossovers."""
     visits = derive.pool([x for x in results.rounds if x.series == v.label])
     gradients = points_by_variant(v.records, visits)
-    scaling = points_by_variant(scaling_records(v.scaling), {})  # Dask's rounds would not be the scaling's
-    with_same_call(scaling, gradients)
+    # No rounds for the scaling records: the gradients benchmark's Dask rounds are not the scaling benchmark's Dask.
+    scaling = with_same_call(points_by_variant(scaling_records(v.scaling), {}), gradients)
     models = [fit(x, points, v.run.level_bytes) for x, points in (gradients | scaling).items()]
     return Models(models, crossovers(models))
 

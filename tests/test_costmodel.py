@@ -403,8 +403,7 @@ def test_the_scaling_numpy_model_borrows_the_gradients_sizes_of_the_same_call():
     grad = costmodel.points_by_variant([record(s.GRADIENTS, "numpy", n, m, 1e-9 * n * m) for n in NS for m in MS], {})
     scaled = costmodel.points_by_variant(
         [record(s.SCALING, name, 10, m, 2e-9 * 10 * m) for m in (10**5, 10**7) for name in ("numpy", "dask")], {})
-    costmodel.with_same_call(scaled, grad)
-    by_name = {v.implementation: points for v, points in scaled.items()}
+    by_name = {v.implementation: points for v, points in costmodel.with_same_call(scaled, grad).items()}
     assert {(p.n, p.m) for p in by_name["numpy"]} == {(n, m) for n in NS for m in MS} | {(10, 10**7)}
     assert next(p for p in by_name["numpy"] if (p.n, p.m) == (10, 10**5)).seconds == pytest.approx(1e-9 * 10**6)
     assert len(by_name["dask"]) == 2  # Dask's scaling runs are not the gradients benchmark's Dask
