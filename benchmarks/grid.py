@@ -81,8 +81,8 @@ PROFILES = dict(zip(schema.PROFILE_NAMES, (
     Profile(m=M_VALUES, n=N_VALUES, dtypes=DTYPES, threads=THREADS, budget_s=1.5, run_budget_s=35 * 60,
             max_bytes=2**30, scaling=((10, 10**5), (10, 3 * 10**5), (10, 10**6), (10, 3 * 10**6),
                                         (100, 10**6), (10, 10**7)),
-            generated=(10, 10**8), layouts=LAYOUTS, layouts_from_m=10**4, visits=2, rounds_per_visit=4,
-            visit_budget_s=2.0, rounds_call_s=0.2),
+            generated=(10, 10**8), layouts=LAYOUTS, layouts_from_m=10**4, visits=2, rounds_per_visit=12, samples=3,
+            visit_budget_s=3.0, rounds_call_s=0.2),
 ), strict=True))
 
 
