@@ -4,11 +4,13 @@ The model: t(n, m) = c₀ + c₁·m + c₂·n·m seconds per gradient call. A ca
 dispatch, a launch), a part per example (σ, the loss, a loop iteration) and a part per element of X
 (its two multiply-adds, wᵀX and X·dZᵀ, and the bytes read). The rates may differ by the memory level
 a call's data fit in (L2, L3, DRAM): X with y and one vector of m intermediates (σ(Z) or dZ), so that at
-n = 1 the vectors, as large as X, count. Three forms compete: one rate; a per-element rate per level;
-per-example and per-element rates per level. A per-level form needs LEVEL_MIN_SIZES measured sizes per
-level group, and the form that predicts held-out sizes best is kept (ties: fewer coefficients). One
-measured n (or m) cannot tell a cost per example from one per element (or per call): that coefficient
-is dropped and the form says so.
+n = 1 the vectors, as large as X, count. The shared L3 counts at L3_SHARE of its size, the bandwidth
+probe's own rule: other cores (on a VM, other guests) hold the rest, and data of 24 MB in a 32 MB L3 run at
+DRAM's rate here (n = 1,000, m = 3,000, on every full run); each core's private L2 counts whole. Three
+forms compete: one rate; a per-element rate per level; per-example and per-element rates per level. A
+per-level form needs LEVEL_MIN_SIZES measured sizes per level group, and the form that predicts held-out
+sizes best is kept (ties: fewer coefficients). One measured n (or m) cannot tell a cost per example from
+one per element (or per call): that coefficient is dropped and the form says so.
 
 The fit minimises the relative error Σ((model − t)/t)² over the sizes' median times (they span five
 decades: an absolute fit would see only the largest; where the run has interleaved rounds of a size, the
@@ -47,10 +49,12 @@ from reports import derive
 from reports.contract import schema as s
 from reports.contract.checked import ReportInputError
 from reports.contract.records import Record, Results, Rounds
+from reports.contract.stats import median_interval, ratios
 
 HELD_OUT_BOUND = 0.20  # held-out median relative error above which a model is not used for crossovers
 REPLICATES = 300  # bootstrap replicates: enough for 2.5% / 97.5% quantiles, fast enough for every report
 SEED = 24  # the bootstrap's seed: every report and `predict` draw the same replicates
+L3_SHARE = 0.5  # of the shared L3 that a call's data can count on (benchmarks/bandwidth.py probes with the same)
 LEVEL_MIN_SIZES = 3  # measured sizes a memory level (or group of levels) needs for rates of its own
 VECTORS = 2  # m-long vectors beside X that a call touches (y, and σ(Z) or dZ): they count where data lives
 FAR = 10.0  # a prediction beyond this factor outside the fitted n or m range is refused (no model speaks for it)
@@ -270,6 +274,7 @@ def candidate_forms(points: list[Point], v: Variant, level_bytes: dict[str, int]
     forms = [base]
     recorded = all(p.level for p in points) and all(x in level_bytes for x in LEVEL_ORDER[:-1])
     if recorded:
+        level_bytes = {**level_bytes, s.L3: int(level_bytes[s.L3] * L3_SHARE)}
         levels = [s.level_of(footprint(p.n, p.m, v.itemsize), v.threads, level_bytes) for p in points]
         groups = level_groups(levels)
         bounds = tuple(s.capacity(g[-1], v.threads, level_bytes) for g in groups[:-1])
@@ -458,14 +463,47 @@ class Crossover:
     reason: str | None = None
     earlier: tuple[float, ...] = ()  # below m, where the fitted lead also changes hands (no interval: see below)
     tied_from: float | None = None  # from this m up to the span's top their 95% intervals overlap (None: apart there)
+    measured: Change | None = None  # the last change of leader the interleaved rounds show at this n
 
     def as_dict(self) -> dict:
         v = self.before
+        seen = self.measured
         return {s.CROSSOVER_FASTER: self.faster, s.CROSSOVER_SLOWER: self.slower, s.N: self.n,
                 s.M: self.m.as_dict() if self.m else None, s.REASON: self.reason, s.LAYOUT: v.layout,
                 s.DTYPE: v.dtype, s.THREADS: v.threads, s.WORKERS: self.after.workers,
                 s.BENCHMARK: v.benchmark, s.CROSSOVER_RANGE: list(self.span),
-                s.CROSSOVER_EARLIER: list(self.earlier), s.CROSSOVER_TIED: self.tied_from}
+                s.CROSSOVER_EARLIER: list(self.earlier), s.CROSSOVER_TIED: self.tied_from,
+                s.CROSSOVER_MEASURED: {s.CROSSOVER_FASTER: seen.faster, s.CROSSOVER_BETWEEN: [seen.below, seen.above]}
+                if seen else None}
+
+
+@dataclass(frozen=True)
+class Change:
+    """Measured, not fitted: `faster` leads at m = above and the other one at m = below, the nearest such sizes."""
+
+    faster: str
+    below: int
+    above: int
+
+
+def measured_change(a: Model, b: Model, n: int) -> Change | None:
+    """The last change of leader at n among the sizes where both ran in the same interleaved rounds, judged by
+    the per-round ratio's 95% interval (a size whose interval holds 1 leads to neither); None where there is none.
+
+    It needs no model, so a form that misses some sizes (or a tie between two models' bands) cannot move it;
+    it only says between which two grid sizes the lead changes. A point's rounds are its visits' in the run's
+    order, so equal lengths pair them round by round.
+    """
+    ours, theirs = ({p.m: p.rounds for p in x.points if p.n == n} for x in (a, b))
+    leaders = []
+    for m in sorted(ours.keys() & theirs.keys()):
+        x, y = ours[m], theirs[m]
+        if x and len(x) == len(y):
+            ratio = median_interval(ratios(x, y))  # a's time / b's time
+            if ratio.lo > 1 or ratio.hi < 1:
+                leaders.append((m, b.variant.implementation if ratio.lo > 1 else a.variant.implementation))
+    return next((Change(after, m0, m1) for (m0, before), (m1, after) in reversed(list(itertools.pairwise(leaders)))
+                 if before != after), None)
 
 
 def bands(x: Model, n, m) -> tuple[np.ndarray, np.ndarray]:
@@ -562,9 +600,25 @@ def crossover(a: Model, b: Model, n: int) -> Crossover | None:
                          f"not within {measured}: {faster} is faster {where}", tied_from=tie)
     # The interval is the last change's: the bootstrap's replicates need not change hands as often as the fit.
     earlier = tuple(x for x in changes(a, b, n, below) if x < m * (1 - 1e-9))
-    return Crossover(a.variant, b.variant, n, faster, slower,
-                     estimate(m, crossing(a, b, n, below, faster_is_b, a.draws, b.draws)), span, earlier=earlier,
+    found = estimate(m, crossing(a, b, n, below, faster_is_b, a.draws, b.draws))
+    return Crossover(a.variant, b.variant, n, faster, slower, off_boundaries(found, a, b, n), span, earlier=earlier,
                      tied_from=tie)
+
+
+def off_boundaries(e: Estimate, a: Model, b: Model, n: int) -> Estimate:
+    """e with an interval end that lies on a level boundary moved out to the nearest size measured beyond it.
+
+    At a boundary the fitted rate steps, so a lead that changes by that step changes there in every
+    bootstrap replicate, and the interval would shrink to a point. The machine's rate changes over the
+    sizes where the data partly fit, which the grid did not measure: all the fit knows is that the
+    change lies between the measured sizes on either side.
+    """
+    cuts = [c for x in (a, b) for c in x.form.cuts(n, x.variant.itemsize)]
+    ms = sorted({p.m for x in (a, b) for p in x.points if p.n == n})
+    on = lambda v: v is not None and any(math.isclose(v, c, rel_tol=1e-6) for c in cuts)  # noqa: E731
+    lo = max((m for m in ms if m <= e.lo), default=None) if on(e.lo) else e.lo
+    hi = min((m for m in ms if m >= e.hi), default=None) if on(e.hi) else e.hi
+    return Estimate(e.median, lo, hi)
 
 
 def matching(models: list[Model], before: str, after: str, benchmark: str) -> list[tuple[Model, Model]]:
@@ -588,7 +642,7 @@ def crossovers(models: list[Model]) -> list[Crossover]:
     for before, after, benchmark in wanted:
         for a, b in matching(models, before, after, benchmark):
             ns = sorted({p.n for p in a.points} & {p.n for p in b.points})
-            found += [x for n in ns if (x := crossover(a, b, n)) is not None]
+            found += [replace(x, measured=measured_change(a, b, n)) for n in ns if (x := crossover(a, b, n))]
     return found
 
 

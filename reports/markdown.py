@@ -539,11 +539,21 @@ def held_cell(h: dict) -> str:
     return f"{costmodel.beside_bound(h['median'])} / {h['worst']:.0%} ({h['sizes']})" if h["sizes"] else "–"
 
 
+def measured_text(c) -> str:
+    """The change of leader the interleaved rounds show, as a clause ("" where they show none)."""
+    if c.measured is None:
+        return ""
+    seen = c.measured
+    other = c.after.implementation if seen.faster == c.before.implementation else c.before.implementation
+    return (f"; interleaved rounds: {fmt.md(other)} faster at m = {seen.below:,}, {fmt.md(seen.faster)} at "
+            f"m = {seen.above:,}")
+
+
 def crossover_row(c) -> list[str]:
     """One crossover as a table row."""
     pair = fmt.md(f"{c.before.label} → {c.after.label}")
     if c.m is None:
-        return [pair, f"{c.n:,}", "–", fmt.md(c.reason)]
+        return [pair, f"{c.n:,}", "–", fmt.md(c.reason) + measured_text(c)]
     if c.earlier:
         marks = ", ".join(f"{x:,.0f}" for x in c.earlier)
         below = (f"{fmt.md(c.slower)} faster just below; the lead also changes hands at m ≈ {marks}, and "
@@ -553,7 +563,8 @@ def crossover_row(c) -> list[str]:
     above = "above" if c.tied_from is None else f"above, up to m ≈ {c.tied_from:,.0f} (within each other's 95% " \
                                                  f"intervals from there up)"
     return [pair, f"{c.n:,}", with_interval(c.m.as_dict()),
-            f"{fmt.md(c.faster)} faster {above}, {below} (measured m = {c.span[0]:,}–{c.span[1]:,})"]
+            f"{fmt.md(c.faster)} faster {above}, {below} (measured m = {c.span[0]:,}–{c.span[1]:,})"
+            + measured_text(c)]
 
 
 def estimate_lines(found) -> str:
@@ -583,7 +594,7 @@ def models_section(v: SeriesView) -> str:
              "range (interpolation: what crossovers and the map use) and at its ends (extrapolation by a grid step). "
              f"A model whose held-out median error inside exceeds {costmodel.HELD_OUT_BOUND:.0%} (over all sizes "
              "where none lies inside) is marked and yields no crossover. Rates may differ by the memory level "
-             "the call's data (X, y and one m-long vector) fit in. GB/s: bytes "
+             "the call's data (X, y and one m-long vector) fit in, the shared L3 counted at half its size. GB/s: bytes "
              "per element ÷ the per-element time, the speed X would be read at if reading were all that element "
              f"cost (shown from {READ_RATE_SHOWN:g} × the run's lowest read ceiling up). See docs/costmodel.md.",
              table(["model", "sizes", "fixed (µs per call)", "per example (ns)", "per element of X (ns)",
@@ -599,8 +610,11 @@ def models_section(v: SeriesView) -> str:
         parts += ["Crossovers: at each n both were measured at, the m from which the faster one at the largest "
                   "measured m stays faster (95% interval; … : past the measured range). Where the two models' 95% "
                   "intervals overlap up to the largest m (both bound by the same read of X, say), that tie is "
-                  "stated and the crossover is sought below it. NumPy's scaling model also uses the gradients "
-                  "benchmark's sizes of the same call.",
+                  "stated and the crossover is sought below it. An interval that would end on a memory-level "
+                  "boundary, where the fitted rate steps, reaches to the measured size beyond it. NumPy's scaling "
+                  "model also uses the gradients benchmark's sizes of the same call. Beside each, without a model: "
+                  "the two grid sizes between which the interleaved rounds show the lead change hands (the last "
+                  "such change; each side's per-round ratio with a 95% interval that excludes 1).",
                   table(["pair", "n", "crossover m", ""], [crossover_row(c) for c in found.crossovers])]
     return "\n\n".join([*parts, estimate_lines(found)])
 

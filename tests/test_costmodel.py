@@ -17,6 +17,7 @@ SAMPLE = Path(__file__).parent.parent / "reports" / "sample" / "pytest-benchmark
 GPU_SAMPLE = Path(__file__).parent.parent / "reports" / "sample-gpu" / "pytest-benchmark.json"
 NS, MS = (10, 30, 100), (100, 1000, 10_000, 100_000)
 L2_BYTES = 2**20
+LEVELS = {s.L2: L2_BYTES, s.L3: 2**26}  # the models count half the shared L3 (costmodel.L3_SHARE): 2**25
 
 
 def variant(name: str = "fake", **kwargs) -> Variant:
@@ -88,7 +89,7 @@ def test_a_per_level_rate_is_chosen_where_the_levels_differ():
     """X beyond L2 costs twice per element: the per-level form predicts held-out sizes, one rate does not."""
     cost = lambda n, m: 2e-6 + (0.3e-9 if in_l2(n, m) else 0.6e-9) * n * m  # noqa: E731
     found = points(cost, ns=(3, 10, 30, 100), ms=(100, 1000, 10_000, 100_000))
-    model = costmodel.fit(variant(), found, {s.L2: L2_BYTES, s.L3: 2**25})
+    model = costmodel.fit(variant(), found, LEVELS)
     assert model.form.groups == ((s.L2,), (s.L3, s.DRAM))  # one size in DRAM: it joins L3
     assert "c2 by the memory level the data fit in (L2, L3+DRAM)" in model.form.describe()
     assert model.fits and np.median(model.errors) < 0.01
@@ -100,12 +101,20 @@ def test_a_per_example_rate_by_level_is_chosen_where_that_cost_changes():
     """A per-example cost that triples beyond L2 (the vectors of m spilling): the form with c1 and c2 per level."""
     cost = lambda n, m: 2e-6 + (5e-9 if in_l2(n, m) else 15e-9) * m + 0.3e-9 * n * m  # noqa: E731
     found = points(cost, ns=(1, 3, 10, 30), ms=(100, 1000, 3000, 10_000, 30_000, 100_000))
-    model = costmodel.fit(variant(), found, {s.L2: L2_BYTES, s.L3: 2**25})
+    model = costmodel.fit(variant(), found, LEVELS)
     assert model.form.example_by_level and "c1 and c2 by the memory level" in model.form.describe()
     c = model.coefficients()
     assert c["per_example_L2"].median == pytest.approx(5e-9, rel=1e-6)
     assert c[next(k for k in c if k.startswith("per_example_L3"))].median == pytest.approx(15e-9, rel=1e-6)
     assert model.fits and model.errors.max() < 1e-6
+
+
+def test_the_models_count_half_the_shared_l3():
+    """Data between half and all of the L3 is read at DRAM's rate on a shared machine: the L3 rate stops at half."""
+    cost = lambda n, m: 1e-6 + (0.3e-9 if costmodel.footprint(n, m, 8) <= 2**24 else 1e-9) * n * m  # noqa: E731
+    ms = (1000, 3000, 10_000, 30_000, 100_000, 300_000)
+    model = costmodel.fit(variant(), points(cost, ns=(10, 30, 100), ms=ms), {s.L2: 2**14, s.L3: 2**25})
+    assert model.form.bounds[-1] == 2**24 and model.errors.max() < 1e-6
 
 
 def test_the_level_counts_the_vectors_of_m_beside_x():
@@ -199,11 +208,13 @@ def test_a_crossover_at_a_level_boundary_is_the_boundary():
     """Where one model's rate jumps at the L2 boundary, the other overtakes there: the crossover is that m."""
     cost = lambda n, m: 1e-6 + (0.1e-9 if in_l2(n, m) else 1e-9) * n * m  # noqa: E731
     ms = (100, 300, 1000, 3000, 10_000, 30_000, 100_000)
-    a = costmodel.fit(variant("jumps"), points(cost, ns=(10, 30, 100), ms=ms), {s.L2: L2_BYTES, s.L3: 2**25})
+    a = costmodel.fit(variant("jumps"), points(cost, ns=(10, 30, 100), ms=ms), LEVELS)
     b = costmodel.fit(variant("steady"), points(linear(1e-6, 0, 0.5e-9), ns=(10, 30, 100), ms=ms), {})
     assert len(a.form.groups) == 2
     c = costmodel.crossover(a, b, 10)
     assert c.faster == "steady" and c.m.median == pytest.approx(L2_BYTES / ((10 + costmodel.VECTORS) * 8), rel=1e-6)
+    # Every replicate steps at the boundary; the interval reaches the measured sizes on either side of it.
+    assert (c.m.lo, c.m.hi) == (10_000, 30_000)
 
 
 def test_a_lead_that_changes_hands_more_than_once_names_every_change():
@@ -211,7 +222,7 @@ def test_a_lead_that_changes_hands_more_than_once_names_every_change():
     again where it leaves L2: the crossover is the last change, the earlier one is named, and so is the bottom."""
     cost = lambda n, m: 30e-6 + (0.1e-9 if in_l2(n, m) else 1e-9) * n * m  # noqa: E731
     ms = (100, 300, 1000, 3000, 10_000, 30_000, 100_000)
-    levels = {s.L2: L2_BYTES, s.L3: 2**25}
+    levels = LEVELS
     a = costmodel.fit(variant("jumps"), points(cost, ns=(10, 30, 100), ms=ms), levels)
     b = costmodel.fit(variant("steady"), points(linear(1e-6, 0, 0.5e-9), ns=(10, 30, 100), ms=ms), levels)
     c = costmodel.crossover(a, b, 10)
@@ -229,7 +240,7 @@ def test_two_bound_by_the_same_rate_tie_at_the_top_and_the_crossover_is_found_be
     m = 5 µs / 7 ns (n = 10). Beyond L2 both read at 2 ns per element, and 5 µs is within 5% noise there: a
     tie from about the boundary up, not a lead the noise picks. Where the two overlap throughout, neither leads."""
     ms = (100, 300, 1000, 3000, 10_000, 30_000, 100_000, 300_000)
-    levels = {s.L2: L2_BYTES, s.L3: 2**25}
+    levels = LEVELS
     cost = lambda c0, c2: lambda n, m: c0 + (c2 if in_l2(n, m) else 2e-9) * n * m  # noqa: E731
     a = costmodel.fit(variant("numpy"), points(cost(15e-6, 1e-9), ns=(10, 30), ms=ms, noise=0.05, seed=1), levels)
     b = costmodel.fit(variant("numba"), points(cost(20e-6, 0.3e-9), ns=(10, 30), ms=ms, noise=0.05, seed=11), levels)
@@ -241,6 +252,22 @@ def test_two_bound_by_the_same_rate_tie_at_the_top_and_the_crossover_is_found_be
     same = costmodel.fit(variant("numba"), points(cost(15e-6, 1e-9), ns=(10, 30), ms=ms, noise=0.05, seed=3), levels)
     c = costmodel.crossover(a, same, 10)
     assert c.m is None and c.tied_from == ms[0] and "within each other's 95% intervals throughout" in c.reason
+
+
+def test_the_rounds_bracket_the_change_of_leader_without_a_model():
+    """numba overtakes numpy at m ≈ 5,444 (n = 10). Per-round ratios lead numpy at 1,000 and numba at 10,000 with
+    95% intervals; at 5,444 the interval holds 1 and leads neither; rounds of unequal length pair nothing."""
+    ms = (100, 1000, 5444, 10_000, 100_000)
+    a = costmodel.fit(variant("numpy"), points(linear(1e-6, 0, 1e-9), ms=ms, noise=0.02, seed=1), {})
+    b = costmodel.fit(variant("numba"), points(linear(50e-6, 0, 0.1e-9), ms=ms, noise=0.02, seed=2), {})
+    found = {c.n: c for c in costmodel.crossovers([a, b])}
+    assert found[10].measured == costmodel.Change("numba", 1000, 10_000)
+    assert found[10].as_dict()[s.CROSSOVER_MEASURED] == {s.CROSSOVER_FASTER: "numba",
+                                                          s.CROSSOVER_BETWEEN: [1000, 10_000]}
+    assert "interleaved rounds: numpy faster at m = 1,000, numba at m = 10,000" in markdown.crossover_row(found[10])[-1]
+    a.points[:] = [p if p.n != 10 or p.m > 1000 else Point(p.n, p.m, p.level, p.seconds, p.rounds[:6])
+                   for p in a.points]
+    assert costmodel.measured_change(a, b, 10) is None  # numpy's lead at 100 and 1,000 is no longer measured
 
 
 def test_who_wins_splits_the_map_at_the_crossover_and_marks_ties():

@@ -203,5 +203,9 @@ MODEL_FIELDS = (BENCHMARK, IMPLEMENTATION, LAYOUT, DTYPE, THREADS, WORKERS, MEMO
 CROSSOVER_FASTER, CROSSOVER_SLOWER, CROSSOVER_RANGE = "faster", "slower", "m_range"
 CROSSOVER_EARLIER = "earlier_m"  # [m, …]: below m, where the fitted lead also changes hands (ascending)
 CROSSOVER_TIED = "tied_from_m"  # m from which up to the range's top the two are within each other's 95% intervals
+# {CROSSOVER_FASTER, CROSSOVER_BETWEEN: [m, m]} or null: measured, not fitted, the last change of leader the
+# interleaved rounds show at this n (faster leads at the larger m, the other at the smaller, each by a per-round
+# ratio's 95% interval that excludes 1)
+CROSSOVER_MEASURED, CROSSOVER_BETWEEN = "measured", "between_m"
 CROSSOVER_FIELDS = (CROSSOVER_FASTER, CROSSOVER_SLOWER, N, M, REASON, LAYOUT, DTYPE, THREADS, WORKERS, BENCHMARK,
-                    CROSSOVER_RANGE, CROSSOVER_EARLIER, CROSSOVER_TIED)
+                    CROSSOVER_RANGE, CROSSOVER_EARLIER, CROSSOVER_TIED, CROSSOVER_MEASURED)
