@@ -467,14 +467,12 @@ class Crossover:
 
     def as_dict(self) -> dict:
         v = self.before
-        seen = self.measured
         return {s.CROSSOVER_FASTER: self.faster, s.CROSSOVER_SLOWER: self.slower, s.N: self.n,
                 s.M: self.m.as_dict() if self.m else None, s.REASON: self.reason, s.LAYOUT: v.layout,
                 s.DTYPE: v.dtype, s.THREADS: v.threads, s.WORKERS: self.after.workers,
                 s.BENCHMARK: v.benchmark, s.CROSSOVER_RANGE: list(self.span),
                 s.CROSSOVER_EARLIER: list(self.earlier), s.CROSSOVER_TIED: self.tied_from,
-                s.CROSSOVER_MEASURED: {s.CROSSOVER_FASTER: seen.faster, s.CROSSOVER_BETWEEN: [seen.below, seen.above]}
-                if seen else None}
+                s.CROSSOVER_MEASURED: self.measured.as_dict() if self.measured else None}
 
 
 @dataclass(frozen=True)
@@ -484,6 +482,9 @@ class Change:
     faster: str
     below: int
     above: int
+
+    def as_dict(self) -> dict:
+        return {s.CROSSOVER_FASTER: self.faster, s.CROSSOVER_BETWEEN: [self.below, self.above]}
 
 
 def measured_change(a: Model, b: Model, n: int) -> Change | None:
@@ -500,7 +501,7 @@ def measured_change(a: Model, b: Model, n: int) -> Change | None:
         x, y = ours[m], theirs[m]
         if x and len(x) == len(y):
             ratio = median_interval(ratios(x, y))  # a's time / b's time
-            if ratio.lo > 1 or ratio.hi < 1:
+            if not ratio.contains(1.0):
                 leaders.append((m, b.variant.implementation if ratio.lo > 1 else a.variant.implementation))
     return next((Change(after, m0, m1) for (m0, before), (m1, after) in reversed(list(itertools.pairwise(leaders)))
                  if before != after), None)
